@@ -1,0 +1,98 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+#include "sluice/common/status.h"
+
+namespace sluice::net {
+
+// A complete HTTP request as the layers above see it. net/ knows nothing of Kinesis: it frames
+// requests, enforces size and time limits, and hands the bytes up.
+struct HttpRequest {
+  std::string method;  // "POST", "GET", ...
+  std::string target;  // path and query, as sent
+  // Header names lower-cased; values as sent. Repeated headers appear repeatedly.
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::string remote_address;
+  bool tls = false;
+  int http_version = 11;  // 10, 11 or 20
+
+  // The first value of header `lower_name`, or "" when absent.
+  std::string_view Header(std::string_view lower_name) const;
+  bool HasHeader(std::string_view lower_name) const;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
+// Called exactly once per request with its response, from any thread.
+using Responder = std::function<void(HttpResponse)>;
+// Handles one request. It may answer inline or later (after a quorum write, say).
+using RequestHandler = std::function<void(HttpRequest request, Responder respond)>;
+
+// Requests the server rejects before the handler sees them. The layer above decides how each
+// looks on the wire (status, body), since only it knows the protocol's error format.
+enum class RejectReason {
+  kBodyTooLarge,    // Content-Length or the body read so far exceeds max_body_bytes
+  kHeaderTooLarge,  // request line + headers exceed max_header_bytes
+  kMalformed,       // not parseable as HTTP
+};
+using RejectionResponder = std::function<HttpResponse(RejectReason)>;
+
+struct ServerOptions {
+  std::string host = "0.0.0.0";
+  uint16_t port = 4567;  // 0 picks a free port; see HttpServer::port()
+  size_t max_body_bytes = 16 << 20;
+  size_t max_header_bytes = 64 << 10;
+  std::chrono::milliseconds read_timeout{30000};   // a started request must arrive within this
+  std::chrono::milliseconds idle_timeout{120000};  // an idle keep-alive connection is closed
+  std::filesystem::path tls_cert;  // PEM; both set, or both empty for plain HTTP only
+  std::filesystem::path tls_key;
+};
+
+// One TCP port serving HTTP/1.1 in plain text and over TLS: the first byte of a connection
+// tells a TLS ClientHello (0x16) from plain HTTP.
+//
+// Threads: accepts and sessions run on the io_context's threads, each connection on its own
+// strand. The responder may be called from any thread; it posts to the connection's strand.
+class HttpServer {
+ public:
+  HttpServer(boost::asio::io_context& io, ServerOptions options, RequestHandler handler,
+             RejectionResponder reject);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Loads TLS material, binds and starts accepting. Fails with a message a person can act on.
+  Status Start();
+  // Stops accepting and closes idle connections; in-flight requests finish.
+  void Stop();
+  // The bound port (useful with port 0).
+  uint16_t port() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Makes sure `cert` and `key` exist: when both are missing, generates a self-signed RSA-2048
+// (or P-256) certificate for CN=localhost with subjectAltName localhost, 127.0.0.1 and ::1,
+// valid for 10 years, and writes them (the key with mode 0600).
+Status EnsureSelfSignedCertificate(const std::filesystem::path& cert,
+                                   const std::filesystem::path& key);
+
+}  // namespace sluice::net
