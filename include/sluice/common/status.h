@@ -35,7 +35,8 @@ enum class ErrorCode {
 class [[nodiscard]] Status {
  public:
   Status() = default;
-  Status(ErrorCode code, std::string message) : failed_(true), code_(code), message_(std::move(message)) {}
+  Status(ErrorCode code, std::string message)
+      : failed_(true), code_(code), message_(std::move(message)) {}
 
   static Status Ok() { return {}; }
 
@@ -56,7 +57,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : value_(std::move(status)) {}  // NOLINT: implicit by design
   Result(ErrorCode code, std::string message) : value_(Status(code, std::move(message))) {}
 
@@ -79,8 +80,8 @@ class [[nodiscard]] Result {
 }  // namespace sluice
 
 // Propagates a failed Status (or the Status of a failed Result) to the caller.
-#define SLUICE_RETURN_IF_ERROR(expr)                   \
-  do {                                                 \
-    auto sluice_status_ = (expr);                      \
+#define SLUICE_RETURN_IF_ERROR(expr)                          \
+  do {                                                        \
+    auto sluice_status_ = (expr);                             \
     if (!sluice_status_.ok()) return sluice_status_.status(); \
   } while (false)

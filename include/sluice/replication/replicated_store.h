@@ -56,8 +56,9 @@ struct StoreStats {
 // Every Write gets the next log sequence number (LSN) and is queued to every healthy or
 // catching-up node. Each node has one writer thread that group-commits its queue in LSN order.
 // A batch is committed once `quorum` nodes have durably applied it; `done` callbacks run in LSN
-// order on a node writer thread, so they must be short and must not call Write re-entrantly
-// while holding a lock that Write's caller holds.
+// order, with no store lock held, on a node writer thread (or on the store's monitor thread
+// when a node timeout or FailNode decides a batch, or on the caller of Close during shutdown).
+// They must be short and must not block on a lock that Write's caller holds.
 //
 // All nodes hold a prefix of the same log, so the node with the highest applied LSN holds
 // everything ever acknowledged. At start, nodes behind it (empty or wiped included) are rebuilt

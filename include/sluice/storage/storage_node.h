@@ -18,8 +18,8 @@ namespace sluice::storage {
 struct RecordRange {
   uint64_t stream_uid = 0;
   uint32_t shard_index = 0;
-  uint64_t from_seq = 0;        // inclusive
-  uint64_t to_seq = UINT64_MAX;  // exclusive: the caller passes the shard's committed end
+  uint64_t from_seq = 0;               // inclusive
+  uint64_t to_seq = UINT64_MAX;        // exclusive: the caller passes the shard's committed end
   int64_t min_arrival_ms = INT64_MIN;  // records that arrived earlier are expired: skipped
   size_t max_records = 10000;
   size_t max_bytes = 10 * 1024 * 1024;  // data + partition key; at least one record is returned
@@ -34,13 +34,14 @@ class NodeSnapshot {
   // Calls `sink` for every entry of the node's column families, in key order, in chunks.
   // `sink` returns a failed Status to stop early; that Status is returned.
   using Chunk = std::vector<std::pair<std::string, std::string>>;
-  virtual Status ForEachChunk(const std::function<Status(int column, const Chunk&)>& sink) const = 0;
+  virtual Status ForEachChunk(
+      const std::function<Status(int column, const Chunk&)>& sink) const = 0;
 };
 
 // One availability-zone storage node: a RocksDB directory holding records and metadata.
 //
 // The interface is narrow on purpose: it is the seam at which a node could later run as a
-// separate process. Thread-safety: Apply, Reset and Wipe are called from the node's single
+// separate process. Thread-safety: Apply and ResetFrom are called from the node's single
 // writer thread only (see replication/); the read methods may be called from any thread
 // concurrently with them.
 class StorageNode {

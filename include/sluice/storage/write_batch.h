@@ -10,8 +10,8 @@ namespace sluice::storage {
 // the rest is the value. Storage knows nothing of Kinesis formats: sequence-number strings,
 // base64 and JSON live above it.
 struct StoredRecord {
-  uint64_t seq_index = 0;       // position in the shard; strictly increasing, may have gaps
-  int64_t arrival_ms = 0;       // approximate arrival time, epoch milliseconds; non-decreasing
+  uint64_t seq_index = 0;  // position in the shard; strictly increasing, may have gaps
+  int64_t arrival_ms = 0;  // approximate arrival time, epoch milliseconds; non-decreasing
   std::string partition_key;
   std::string explicit_hash_key;  // empty when the producer gave none
   std::string data;
@@ -33,9 +33,9 @@ class WriteBatch {
     Kind kind;
     uint64_t stream_uid = 0;
     uint32_t shard_index = 0;
-    StoredRecord record;  // kPutRecord
-    std::string key;      // kPutMeta, kDeleteMeta
-    std::string value;    // kPutMeta
+    StoredRecord record;    // kPutRecord
+    std::string key;        // kPutMeta, kDeleteMeta
+    std::string value;      // kPutMeta
     uint64_t from_seq = 0;  // kDeleteRecordRange
     uint64_t to_seq = 0;    // kDeleteRecordRange, exclusive
   };

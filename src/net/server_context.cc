@@ -1,0 +1,59 @@
+#include "net/server_context.h"
+
+#include <utility>
+#include <vector>
+
+namespace sluice::net {
+
+uint64_t ConnectionRegistry::Add(std::weak_ptr<Connection> connection) {
+  std::lock_guard lock(connections_mutex_);
+  uint64_t id = next_id_++;
+  connections_.emplace(id, std::move(connection));
+  return id;
+}
+
+void ConnectionRegistry::Replace(uint64_t id, std::weak_ptr<Connection> connection) {
+  std::lock_guard lock(connections_mutex_);
+  connections_[id] = std::move(connection);
+}
+
+void ConnectionRegistry::Remove(uint64_t id) {
+  std::lock_guard lock(connections_mutex_);
+  connections_.erase(id);
+}
+
+void ConnectionRegistry::ShutdownAll() {
+  std::vector<std::shared_ptr<Connection>> live;
+  {
+    std::lock_guard lock(connections_mutex_);
+    live.reserve(connections_.size());
+    for (const auto& [id, weak] : connections_) {
+      if (auto connection = weak.lock()) live.push_back(std::move(connection));
+    }
+  }
+  for (const auto& connection : live) connection->Shutdown();
+}
+
+size_t ConnectionRegistry::size() const {
+  std::lock_guard lock(connections_mutex_);
+  return connections_.size();
+}
+
+ConnectionSlot& ConnectionSlot::operator=(ConnectionSlot&& other) noexcept {
+  if (this != &other) {
+    if (registry_ != nullptr) registry_->Remove(id_);
+    registry_ = std::exchange(other.registry_, nullptr);
+    id_ = other.id_;
+  }
+  return *this;
+}
+
+ConnectionSlot::~ConnectionSlot() {
+  if (registry_ != nullptr) registry_->Remove(id_);
+}
+
+void ConnectionSlot::Rebind(std::weak_ptr<Connection> owner) {
+  if (registry_ != nullptr) registry_->Replace(id_, std::move(owner));
+}
+
+}  // namespace sluice::net

@@ -1,0 +1,535 @@
+#include "sluice/replication/replicated_store.h"
+
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+
+#include "replication/latency_histogram.h"
+#include "replication/node_writer.h"
+#include "sluice/common/log.h"
+
+namespace sluice::replication {
+
+const char* NodeStateName(NodeState state) {
+  switch (state) {
+    case NodeState::kHealthy:
+      return "healthy";
+    case NodeState::kDown:
+      return "down";
+    case NodeState::kCatchingUp:
+      return "catching_up";
+  }
+  return "unknown";
+}
+
+namespace {
+
+constexpr int kMaxNodes = 26;  // one letter each: az-a .. az-z
+
+std::string NodeName(int index) { return std::string("az-") + static_cast<char>('a' + index); }
+
+// The ReplicatedStore: a log of WriteBatches, each sent to every live node's writer, committed
+// once a quorum of them has applied it.
+//
+// Threads: public methods run on callers' threads; OnApplied and OnCaughtUp on node writer
+// threads; MonitorLoop on a monitor thread of its own, which times out slow nodes and delivers
+// completions caused by operator actions. `done` callbacks run on a writer or the monitor
+// thread, one at a time, in LSN order, with no lock of the store held.
+class QuorumStore final : public ReplicatedStore, public WriterListener {
+ public:
+  explicit QuorumStore(StoreOptions options) : options_(std::move(options)) {}
+  ~QuorumStore() override { Close(); }
+
+  Status Init(const std::filesystem::path& data_dir);
+
+  Status Write(storage::WriteBatch batch, std::function<void(Status)> done) override;
+
+  Result<std::vector<storage::StoredRecord>> ReadRecords(
+      const storage::RecordRange& range) const override {
+    auto node = PickReadNode();
+    if (!node.ok()) return node.status();
+    return (*node)->ReadRecords(range);
+  }
+  Result<std::optional<uint64_t>> FirstSeqAtOrAfter(uint64_t stream_uid, uint32_t shard_index,
+                                                    int64_t at_ms, uint64_t from_seq,
+                                                    uint64_t to_seq) const override {
+    auto node = PickReadNode();
+    if (!node.ok()) return node.status();
+    return (*node)->FirstSeqAtOrAfter(stream_uid, shard_index, at_ms, from_seq, to_seq);
+  }
+  Result<std::optional<uint64_t>> LastSeq(uint64_t stream_uid,
+                                          uint32_t shard_index) const override {
+    auto node = PickReadNode();
+    if (!node.ok()) return node.status();
+    return (*node)->LastSeq(stream_uid, shard_index);
+  }
+  Result<std::optional<uint64_t>> FirstSeq(uint64_t stream_uid,
+                                           uint32_t shard_index) const override {
+    auto node = PickReadNode();
+    if (!node.ok()) return node.status();
+    return (*node)->FirstSeq(stream_uid, shard_index);
+  }
+  Result<std::optional<std::string>> GetMeta(const std::string& key) const override {
+    auto node = PickReadNode();
+    if (!node.ok()) return node.status();
+    return (*node)->GetMeta(key);
+  }
+  Result<std::vector<std::pair<std::string, std::string>>> ScanMeta(
+      const std::string& prefix) const override {
+    auto node = PickReadNode();
+    if (!node.ok()) return node.status();
+    return (*node)->ScanMeta(prefix);
+  }
+
+  std::vector<NodeInfo> Nodes() const override;
+  Status FailNode(const std::string& name) override;
+  Status RecoverNode(const std::string& name) override;
+  StoreStats Stats() const override;
+  void Close() override;
+
+ private:
+  struct Node {
+    std::string name;
+    std::unique_ptr<storage::StorageNode> storage;  // declared before the writer that uses it
+    std::unique_ptr<NodeWriter> writer;
+    // Written under log_mutex_; read without it by the read path.
+    std::atomic<NodeState> state{NodeState::kDown};
+    // Bumped under log_mutex_ each time the node goes down, so acknowledgements of work queued
+    // before are ignored.
+    uint64_t generation = 0;
+  };
+
+  // One batch between Write and its `done` callback.
+  struct PendingWrite {
+    enum class Outcome { kPending, kCommitted, kFailed };
+    uint64_t lsn = 0;
+    std::function<void(Status)> done;
+    uint32_t targets = 0;  // bit per node the batch was queued to (and that is still up or acked)
+    uint32_t acked = 0;    // bit per node that durably applied it
+    size_t bytes = 0;
+    Clock::time_point queued_at;
+    Outcome outcome = Outcome::kPending;
+  };
+
+  struct Completion {
+    std::function<void(Status)> done;
+    Status status;
+  };
+
+  void OnApplied(size_t node_index, uint64_t generation, uint64_t first_lsn, uint64_t last_lsn,
+                 const Status& status) override;
+  void OnCaughtUp(size_t node_index, uint64_t generation, const Status& status) override;
+
+  // --- with log_mutex_ held ---
+  int HealthyCountLocked() const;
+  // Takes the node out of the quorum: no more writes or reads, queue dropped, and batches that
+  // can no longer reach a quorum fail. No-op for a node already down.
+  void MarkDownLocked(size_t index, const std::string& reason);
+  // Starts rebuilding a down node from a healthy one; see RecoverNode.
+  Status StartCatchUpLocked(size_t index);
+  // Moves decided batches at the head of the log to completions_, in LSN order.
+  void SettleLocked();
+
+  // Runs queued completions, unless another thread already is (it will run these too).
+  void DeliverCompletions();
+  void MonitorLoop();
+  Result<const storage::StorageNode*> PickReadNode() const;
+  std::optional<size_t> FindNode(const std::string& name) const;
+
+  const StoreOptions options_;
+  std::vector<std::unique_ptr<Node>> nodes_;  // fixed after Init
+
+  // The log order: guards LSN assignment, pending_, completions_, delivering_, node states and
+  // generations, the stats below, closed_ and monitor_stop_.
+  mutable std::mutex log_mutex_;
+  std::condition_variable monitor_cv_;  // used with log_mutex_
+  uint64_t next_lsn_ = 1;
+  std::deque<PendingWrite> pending_;  // consecutive LSNs, oldest first
+  std::deque<Completion> completions_;
+  bool delivering_ = false;
+  bool closed_ = false;
+  bool monitor_stop_ = false;
+  uint64_t batches_committed_ = 0;
+  uint64_t batches_failed_ = 0;
+  uint64_t bytes_committed_ = 0;
+  uint64_t catch_ups_completed_ = 0;
+  LatencyHistogram latency_;
+
+  std::atomic<uint64_t> committed_lsn_{0};  // written under log_mutex_
+  mutable std::atomic<size_t> read_cursor_{0};
+  std::thread monitor_;
+};
+
+Status QuorumStore::Init(const std::filesystem::path& data_dir) {
+  auto log = Logger("replication");
+  if (options_.node_count < 1 || options_.node_count > kMaxNodes || options_.quorum < 1 ||
+      options_.quorum > options_.node_count || options_.node_timeout.count() <= 0) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "Invalid replication settings: need 1 <= quorum <= nodes <= 26 and a positive "
+                  "node timeout.");
+  }
+  uint64_t max_lsn = 0;
+  for (int i = 0; i < options_.node_count; ++i) {
+    auto node = std::make_unique<Node>();
+    node->name = NodeName(i);
+    auto opened = storage::OpenRocksNode(node->name, data_dir / node->name);
+    if (!opened.ok()) return opened.status();
+    node->storage = std::move(opened).value();
+    if (options_.wrap_node) node->storage = options_.wrap_node(std::move(node->storage));
+    if (!node->storage) return Status(ErrorCode::kInternal, "wrap_node returned no node");
+    max_lsn = std::max(max_lsn, node->storage->applied_lsn());
+    node->writer = std::make_unique<NodeWriter>(nodes_.size(), node->storage.get(), this,
+                                                options_.sync, options_.max_group_bytes);
+    nodes_.push_back(std::move(node));
+  }
+
+  std::lock_guard lock(log_mutex_);
+  // Every node holds a prefix of one log, so the furthest node holds everything acknowledged.
+  committed_lsn_.store(max_lsn);
+  next_lsn_ = max_lsn + 1;
+  for (auto& node : nodes_) {
+    if (node->storage->applied_lsn() == max_lsn) node->state.store(NodeState::kHealthy);
+  }
+  for (auto& node : nodes_) node->writer->Start();
+  monitor_ = std::thread([this] { MonitorLoop(); });
+  log->info("replicated store opened in {}: {} nodes at LSN {}, quorum {}", data_dir.string(),
+            nodes_.size(), max_lsn, options_.quorum);
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    if (nodes_[i]->state.load() == NodeState::kHealthy) continue;
+    log->info("node {} is at LSN {}, behind LSN {}: rebuilding it", nodes_[i]->name,
+              nodes_[i]->storage->applied_lsn(), max_lsn);
+    SLUICE_RETURN_IF_ERROR(StartCatchUpLocked(i));
+  }
+  return Status::Ok();
+}
+
+Status QuorumStore::Write(storage::WriteBatch batch, std::function<void(Status)> done) {
+  auto shared = std::make_shared<const storage::WriteBatch>(std::move(batch));
+  const auto now = Clock::now();
+  std::lock_guard lock(log_mutex_);
+  if (closed_) return Status(ErrorCode::kUnavailable, "The storage layer is shut down.");
+  const int healthy = HealthyCountLocked();
+  if (healthy < options_.quorum) {
+    return Status(ErrorCode::kUnavailable,
+                  "Not enough storage nodes are available to accept writes (" +
+                      std::to_string(healthy) + " of " + std::to_string(nodes_.size()) +
+                      " healthy, " + std::to_string(options_.quorum) + " needed).");
+  }
+  PendingWrite pending;
+  pending.lsn = next_lsn_++;
+  pending.done = std::move(done);
+  pending.bytes = shared->ByteSize();
+  pending.queued_at = now;
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    Node& node = *nodes_[i];
+    if (node.state.load() == NodeState::kDown) continue;
+    WriterTask task;
+    task.kind = WriterTask::Kind::kWrite;
+    task.generation = node.generation;
+    task.lsn = pending.lsn;
+    task.batch = shared;
+    task.queued_at = now;
+    node.writer->Enqueue(std::move(task));
+    pending.targets |= 1u << i;
+  }
+  pending_.push_back(std::move(pending));
+  return Status::Ok();
+}
+
+void QuorumStore::OnApplied(size_t node_index, uint64_t generation, uint64_t first_lsn,
+                            uint64_t last_lsn, const Status& status) {
+  {
+    std::lock_guard lock(log_mutex_);
+    Node& node = *nodes_[node_index];
+    if (generation != node.generation) return;  // queued before the node went down
+    if (!status.ok()) {
+      MarkDownLocked(node_index, "its write failed (" + status.message() + ")");
+    } else if (!pending_.empty()) {
+      const auto now = Clock::now();
+      const uint32_t bit = 1u << node_index;
+      const uint64_t head = pending_.front().lsn;
+      for (uint64_t lsn = std::max(first_lsn, head); lsn <= last_lsn; ++lsn) {
+        if (lsn - head >= pending_.size()) break;
+        PendingWrite& pending = pending_[lsn - head];
+        if (pending.outcome != PendingWrite::Outcome::kPending || !(pending.targets & bit)) {
+          continue;
+        }
+        pending.acked |= bit;
+        if (std::popcount(pending.acked) >= options_.quorum) {
+          pending.outcome = PendingWrite::Outcome::kCommitted;
+          ++batches_committed_;
+          bytes_committed_ += pending.bytes;
+          latency_.Record(
+              std::chrono::duration<double, std::micro>(now - pending.queued_at).count());
+        }
+      }
+    }
+    SettleLocked();
+  }
+  DeliverCompletions();
+}
+
+void QuorumStore::OnCaughtUp(size_t node_index, uint64_t generation, const Status& status) {
+  {
+    std::lock_guard lock(log_mutex_);
+    Node& node = *nodes_[node_index];
+    if (generation != node.generation) return;  // it went down again meanwhile
+    if (!status.ok()) {
+      MarkDownLocked(node_index, "its catch-up failed (" + status.message() + ")");
+      SettleLocked();
+    } else {
+      node.state.store(NodeState::kHealthy);
+      ++catch_ups_completed_;
+      Logger("replication")
+          ->info("node {} caught up to LSN {} and is healthy again", node.name,
+                 node.storage->applied_lsn());
+    }
+  }
+  DeliverCompletions();
+}
+
+int QuorumStore::HealthyCountLocked() const {
+  int healthy = 0;
+  for (const auto& node : nodes_) healthy += node->state.load() == NodeState::kHealthy ? 1 : 0;
+  return healthy;
+}
+
+void QuorumStore::MarkDownLocked(size_t index, const std::string& reason) {
+  Node& node = *nodes_[index];
+  if (node.state.load() == NodeState::kDown) return;
+  node.state.store(NodeState::kDown);
+  ++node.generation;
+  node.writer->DropQueue();
+  Logger("replication")
+      ->warn("node {} is down: {}; {} of {} nodes healthy", node.name, reason, HealthyCountLocked(),
+             nodes_.size());
+  const uint32_t bit = 1u << index;
+  for (PendingWrite& pending : pending_) {
+    if (pending.outcome != PendingWrite::Outcome::kPending || (pending.acked & bit)) continue;
+    pending.targets &= ~bit;
+    if (std::popcount(pending.targets) < options_.quorum) {
+      pending.outcome = PendingWrite::Outcome::kFailed;
+      ++batches_failed_;
+    }
+  }
+}
+
+Status QuorumStore::StartCatchUpLocked(size_t index) {
+  Node& node = *nodes_[index];
+  if (node.state.load() != NodeState::kDown) return Status::Ok();
+  Node* source = nullptr;
+  for (auto& candidate : nodes_) {
+    if (candidate->state.load() == NodeState::kHealthy) {
+      source = candidate.get();
+      break;
+    }
+  }
+  if (source == nullptr) {
+    return Status(ErrorCode::kUnavailable,
+                  "No healthy storage node to rebuild " + node.name + " from.");
+  }
+  // The snapshot task sits in the source's queue behind every batch assigned so far, and the
+  // catch-up heads this node's queue, in front of every batch assigned from now on: together
+  // they cover the log exactly once.
+  const auto now = Clock::now();
+  auto handoff = std::make_shared<SnapshotHandoff>();
+  WriterTask snapshot;
+  snapshot.kind = WriterTask::Kind::kSnapshot;
+  snapshot.generation = source->generation;
+  snapshot.handoff = handoff;
+  snapshot.queued_at = now;
+  source->writer->Enqueue(std::move(snapshot));
+  WriterTask catch_up;
+  catch_up.kind = WriterTask::Kind::kCatchUp;
+  catch_up.generation = node.generation;
+  catch_up.handoff = std::move(handoff);
+  catch_up.queued_at = now;
+  node.writer->Enqueue(std::move(catch_up));
+  node.state.store(NodeState::kCatchingUp);
+  Logger("replication")
+      ->info("node {} is catching up from {} at LSN {}", node.name, source->name, next_lsn_ - 1);
+  return Status::Ok();
+}
+
+void QuorumStore::SettleLocked() {
+  while (!pending_.empty() && pending_.front().outcome != PendingWrite::Outcome::kPending) {
+    PendingWrite& head = pending_.front();
+    if (head.outcome == PendingWrite::Outcome::kCommitted) {
+      committed_lsn_.store(head.lsn);
+      completions_.push_back({std::move(head.done), Status::Ok()});
+    } else {
+      completions_.push_back(
+          {std::move(head.done), Status(ErrorCode::kUnavailable,
+                                        "The write could not reach a quorum of storage nodes.")});
+    }
+    pending_.pop_front();
+  }
+}
+
+void QuorumStore::DeliverCompletions() {
+  {
+    std::lock_guard lock(log_mutex_);
+    if (delivering_ || completions_.empty()) return;
+    delivering_ = true;
+  }
+  for (;;) {
+    std::deque<Completion> batch;
+    {
+      std::lock_guard lock(log_mutex_);
+      if (completions_.empty()) {
+        delivering_ = false;
+        return;
+      }
+      batch.swap(completions_);
+    }
+    for (Completion& completion : batch) {
+      if (!completion.done) continue;
+      try {
+        completion.done(std::move(completion.status));
+      } catch (const std::exception& e) {
+        Logger("replication")->error("a write completion threw: {}", e.what());
+      } catch (...) {
+        Logger("replication")->error("a write completion threw");
+      }
+    }
+  }
+}
+
+void QuorumStore::MonitorLoop() {
+  const auto period = std::clamp<std::chrono::milliseconds>(
+      options_.node_timeout / 4, std::chrono::milliseconds(1), std::chrono::milliseconds(100));
+  std::unique_lock lock(log_mutex_);
+  while (!monitor_stop_) {
+    monitor_cv_.wait_for(lock, period,
+                         [&] { return monitor_stop_ || (!completions_.empty() && !delivering_); });
+    if (monitor_stop_) break;
+    const auto now = Clock::now();
+    for (size_t i = 0; i < nodes_.size(); ++i) {
+      if (nodes_[i]->state.load() == NodeState::kDown) continue;
+      auto since = nodes_[i]->writer->OldestUnackedSince();
+      if (since && now - *since > options_.node_timeout) {
+        MarkDownLocked(i, "it has not acknowledged a write within " +
+                              std::to_string(options_.node_timeout.count()) + " ms");
+      }
+    }
+    SettleLocked();
+    if (!completions_.empty()) {
+      lock.unlock();
+      DeliverCompletions();
+      lock.lock();
+    }
+  }
+}
+
+Result<const storage::StorageNode*> QuorumStore::PickReadNode() const {
+  const uint64_t committed = committed_lsn_.load();
+  const size_t start = read_cursor_.fetch_add(1, std::memory_order_relaxed);
+  for (size_t k = 0; k < nodes_.size(); ++k) {
+    const Node& node = *nodes_[(start + k) % nodes_.size()];
+    if (node.state.load() == NodeState::kHealthy && node.storage->applied_lsn() >= committed) {
+      return node.storage.get();
+    }
+  }
+  return Status(ErrorCode::kUnavailable,
+                "No storage node holding every committed write is available.");
+}
+
+std::optional<size_t> QuorumStore::FindNode(const std::string& name) const {
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    if (nodes_[i]->name == name) return i;
+  }
+  return std::nullopt;
+}
+
+std::vector<NodeInfo> QuorumStore::Nodes() const {
+  const uint64_t committed = committed_lsn_.load();
+  std::vector<NodeInfo> infos;
+  for (const auto& node : nodes_) {
+    const uint64_t applied = node->storage->applied_lsn();
+    infos.push_back({node->name, node->state.load(), applied,
+                     committed > applied ? committed - applied : 0,
+                     node->storage->DiskUsageBytes()});
+  }
+  return infos;
+}
+
+Status QuorumStore::FailNode(const std::string& name) {
+  auto index = FindNode(name);
+  if (!index) return Status(ErrorCode::kResourceNotFound, "Node " + name + " not found.");
+  {
+    std::lock_guard lock(log_mutex_);
+    MarkDownLocked(*index, "failed by the operator");
+    SettleLocked();
+  }
+  // Batches this failure decided complete on the monitor thread, not on the caller's.
+  monitor_cv_.notify_all();
+  return Status::Ok();
+}
+
+Status QuorumStore::RecoverNode(const std::string& name) {
+  auto index = FindNode(name);
+  if (!index) return Status(ErrorCode::kResourceNotFound, "Node " + name + " not found.");
+  std::lock_guard lock(log_mutex_);
+  if (closed_) return Status(ErrorCode::kUnavailable, "The storage layer is shut down.");
+  return StartCatchUpLocked(*index);
+}
+
+StoreStats QuorumStore::Stats() const {
+  StoreStats stats;
+  std::lock_guard lock(log_mutex_);
+  stats.batches_committed = batches_committed_;
+  stats.batches_failed = batches_failed_;
+  stats.bytes_committed = bytes_committed_;
+  stats.committed_lsn = committed_lsn_.load();
+  stats.latency_bounds_us = LatencyHistogram::Bounds();
+  stats.latency_counts = latency_.CumulativeCounts();
+  stats.latency_sum_us = latency_.sum();
+  stats.catch_ups_completed = catch_ups_completed_;
+  return stats;
+}
+
+void QuorumStore::Close() {
+  {
+    std::lock_guard lock(log_mutex_);
+    if (closed_) return;
+    closed_ = true;
+  }
+  // Writers finish their queues first; the monitor keeps timing out stuck nodes meanwhile.
+  for (auto& node : nodes_) {
+    if (node->writer) node->writer->Stop();
+  }
+  {
+    std::lock_guard lock(log_mutex_);
+    monitor_stop_ = true;
+  }
+  monitor_cv_.notify_all();
+  if (monitor_.joinable()) monitor_.join();
+  {
+    std::lock_guard lock(log_mutex_);
+    for (PendingWrite& pending : pending_) {
+      if (pending.outcome != PendingWrite::Outcome::kPending) continue;
+      pending.outcome = PendingWrite::Outcome::kFailed;
+      ++batches_failed_;
+    }
+    SettleLocked();
+  }
+  DeliverCompletions();
+  Logger("replication")->info("replicated store closed at LSN {}", committed_lsn_.load());
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ReplicatedStore>> ReplicatedStore::Open(
+    const std::filesystem::path& data_dir, StoreOptions options) {
+  auto store = std::make_unique<QuorumStore>(std::move(options));
+  SLUICE_RETURN_IF_ERROR(store->Init(data_dir));
+  return std::unique_ptr<ReplicatedStore>(std::move(store));
+}
+
+}  // namespace sluice::replication

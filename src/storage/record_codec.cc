@@ -1,0 +1,124 @@
+#include "storage/record_codec.h"
+
+namespace sluice::storage::codec {
+namespace {
+
+constexpr uint8_t kValueFormat = 1;
+constexpr size_t kArrivalOffset = 1;
+constexpr size_t kFixedHeaderSize = 1 + 8;
+
+void PutFixed32BE(std::string* out, uint32_t value) {
+  for (int shift = 24; shift >= 0; shift -= 8) out->push_back(static_cast<char>(value >> shift));
+}
+
+void PutVarint(std::string* out, uint64_t value) {
+  while (value >= 0x80) {
+    out->push_back(static_cast<char>((value & 0x7f) | 0x80));
+    value >>= 7;
+  }
+  out->push_back(static_cast<char>(value));
+}
+
+bool GetVarint(std::string_view* in, uint64_t* value) {
+  uint64_t result = 0;
+  for (int shift = 0; shift <= 63 && !in->empty(); shift += 7) {
+    auto byte = static_cast<uint8_t>(in->front());
+    in->remove_prefix(1);
+    result |= static_cast<uint64_t>(byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) {
+      *value = result;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool GetLengthPrefixed(std::string_view* in, std::string* out) {
+  uint64_t length = 0;
+  if (!GetVarint(in, &length) || length > in->size()) return false;
+  out->assign(in->data(), length);
+  in->remove_prefix(length);
+  return true;
+}
+
+}  // namespace
+
+void PutFixed64BE(std::string* out, uint64_t value) {
+  for (int shift = 56; shift >= 0; shift -= 8) out->push_back(static_cast<char>(value >> shift));
+}
+
+uint64_t GetFixed64BE(const char* p) {
+  uint64_t value = 0;
+  for (int i = 0; i < 8; ++i) value = (value << 8) | static_cast<uint8_t>(p[i]);
+  return value;
+}
+
+std::string RecordKey(uint64_t stream_uid, uint32_t shard_index, uint64_t seq_index) {
+  std::string key;
+  key.reserve(kRecordKeySize);
+  PutFixed64BE(&key, stream_uid);
+  PutFixed32BE(&key, shard_index);
+  PutFixed64BE(&key, seq_index);
+  return key;
+}
+
+std::string ShardPrefix(uint64_t stream_uid, uint32_t shard_index) {
+  std::string key;
+  key.reserve(kShardPrefixSize);
+  PutFixed64BE(&key, stream_uid);
+  PutFixed32BE(&key, shard_index);
+  return key;
+}
+
+std::string StreamPrefix(uint64_t stream_uid) {
+  std::string key;
+  PutFixed64BE(&key, stream_uid);
+  return key;
+}
+
+std::string PrefixRangeEnd(std::string_view prefix) {
+  // Every record key is exactly kRecordKeySize bytes, so padding the prefix with 0xff gives
+  // the largest key with that prefix; one more byte makes the bound exclusive.
+  std::string end(prefix);
+  if (end.size() < kRecordKeySize) end.append(kRecordKeySize - end.size(), '\xff');
+  end.push_back('\0');
+  return end;
+}
+
+bool DecodeSeqIndex(std::string_view key, uint64_t* seq_index) {
+  if (key.size() != kRecordKeySize) return false;
+  *seq_index = GetFixed64BE(key.data() + kShardPrefixSize);
+  return true;
+}
+
+void EncodeRecordValue(const StoredRecord& record, std::string* out) {
+  out->clear();
+  out->reserve(kFixedHeaderSize + 15 + record.partition_key.size() +
+               record.explicit_hash_key.size() + record.data.size());
+  out->push_back(static_cast<char>(kValueFormat));
+  PutFixed64BE(out, static_cast<uint64_t>(record.arrival_ms));
+  PutVarint(out, record.partition_key.size());
+  out->append(record.partition_key);
+  PutVarint(out, record.explicit_hash_key.size());
+  out->append(record.explicit_hash_key);
+  PutVarint(out, record.data.size());
+  out->append(record.data);
+}
+
+bool DecodeArrivalMs(std::string_view value, int64_t* arrival_ms) {
+  if (value.size() < kFixedHeaderSize || static_cast<uint8_t>(value[0]) != kValueFormat) {
+    return false;
+  }
+  *arrival_ms = static_cast<int64_t>(GetFixed64BE(value.data() + kArrivalOffset));
+  return true;
+}
+
+bool DecodeRecordValue(std::string_view value, StoredRecord* record) {
+  if (!DecodeArrivalMs(value, &record->arrival_ms)) return false;
+  value.remove_prefix(kFixedHeaderSize);
+  return GetLengthPrefixed(&value, &record->partition_key) &&
+         GetLengthPrefixed(&value, &record->explicit_hash_key) &&
+         GetLengthPrefixed(&value, &record->data) && value.empty();
+}
+
+}  // namespace sluice::storage::codec

@@ -1,0 +1,86 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <rocksdb/db.h>
+
+#include "sluice/storage/storage_node.h"
+
+// The RocksDB-backed StorageNode. Private to the storage layer: nothing above it includes
+// RocksDB.
+namespace sluice::storage {
+
+// Column family indices, also the `column` numbers a NodeSnapshot reports.
+enum Column : int { kDefaultColumn = 0, kRecordsColumn = 1, kMetaColumn = 2, kColumnCount = 3 };
+
+// The key, in the default column family, holding the applied LSN (8 bytes big-endian). It is
+// written in the same RocksDB WriteBatch as the data it describes.
+inline constexpr char kAppliedLsnKey[] = "sluice.applied_lsn";
+
+// An open RocksDB and its column family handles. Shared by the node and its snapshots, so a
+// snapshot being streamed to another node keeps the database open.
+struct RocksDb {
+  RocksDb() = default;
+  RocksDb(const RocksDb&) = delete;
+  RocksDb& operator=(const RocksDb&) = delete;
+  ~RocksDb();
+
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<rocksdb::ColumnFamilyHandle*> columns;  // indexed by Column
+};
+
+// Reads the applied LSN as of `snapshot` (nullptr: now); 0 when none was ever written.
+// nullopt with `status` set on failure.
+std::optional<uint64_t> ReadAppliedLsn(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* column,
+                                       const rocksdb::Snapshot* snapshot, rocksdb::Status* status);
+
+// Writes run on the replication layer's writer thread for this node (one at a time); reads run
+// on any thread, concurrently with writes: RocksDB gives each read an implicit snapshot.
+class RocksNode final : public StorageNode {
+ public:
+  RocksNode(std::string name, std::filesystem::path dir, std::shared_ptr<RocksDb> db,
+            uint64_t applied_lsn);
+
+  const std::string& name() const override { return name_; }
+  Status Apply(const std::vector<const WriteBatch*>& batches, uint64_t lsn, bool sync) override;
+  uint64_t applied_lsn() const override { return applied_lsn_.load(std::memory_order_acquire); }
+
+  Result<std::vector<StoredRecord>> ReadRecords(const RecordRange& range) const override;
+  Result<std::optional<uint64_t>> FirstSeqAtOrAfter(uint64_t stream_uid, uint32_t shard_index,
+                                                    int64_t at_ms, uint64_t from_seq,
+                                                    uint64_t to_seq) const override;
+  Result<std::optional<uint64_t>> LastSeq(uint64_t stream_uid, uint32_t shard_index) const override;
+  Result<std::optional<uint64_t>> FirstSeq(uint64_t stream_uid,
+                                           uint32_t shard_index) const override;
+  Result<std::optional<std::string>> GetMeta(const std::string& key) const override;
+  Result<std::vector<std::pair<std::string, std::string>>> ScanMeta(
+      const std::string& prefix) const override;
+
+  Result<std::unique_ptr<NodeSnapshot>> Snapshot() const override;
+  Status ResetFrom(const NodeSnapshot& snapshot, bool sync) override;
+  uint64_t DiskUsageBytes() const override;
+
+ private:
+  rocksdb::ColumnFamilyHandle* column(Column c) const { return db_->columns[c]; }
+  // Logs RocksDB's text and returns a generic kInternal Status naming the node and `what`.
+  Status Failure(const char* what, const rocksdb::Status& status) const;
+  // Binary search over an iterator bounded above by the key of `to_seq`.
+  Result<std::optional<uint64_t>> SearchArrival(rocksdb::Iterator* it, uint64_t stream_uid,
+                                                uint32_t shard_index, int64_t at_ms,
+                                                uint64_t from_seq, uint64_t to_seq) const;
+  // Removes every entry of every column family, the applied LSN included.
+  Status Wipe(bool sync);
+  Status WriteOrFail(const char* what, rocksdb::WriteBatch* batch, bool sync);
+
+  const std::string name_;
+  const std::filesystem::path dir_;
+  const std::shared_ptr<RocksDb> db_;
+  std::atomic<uint64_t> applied_lsn_;
+};
+
+}  // namespace sluice::storage
