@@ -1,0 +1,58 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sluice/broker/broker.h"
+#include "sluice/common/status.h"
+
+namespace sluice::api {
+
+// Requests and replies as ordered JSON values: member order follows the API model. Blob members
+// hold binary values (nlohmann::json::binary_t) and timestamps hold epoch seconds as numbers;
+// turning these into the wire encoding (JSON's base64, CBOR's byte strings) is protocol/'s job.
+using Value = nlohmann::ordered_json;
+
+struct RequestContext {
+  broker::Caller caller;
+  std::string request_id;
+};
+
+// Called exactly once with the operation's output or its failure, from any thread.
+using Reply = std::function<void(Result<Value>)>;
+
+// The Kinesis operations: validates input against the official API model (AWS's texts), then
+// runs the operation's handler against the broker.
+//
+// Thread-safe: immutable after construction; handlers run on the caller's thread and reply
+// either inline or from a storage-node thread once a write is durable.
+class Api {
+ public:
+  explicit Api(broker::Broker& broker);
+  ~Api();
+  Api(const Api&) = delete;
+  Api& operator=(const Api&) = delete;
+
+  // Every operation of the model.
+  const std::vector<std::string>& Operations() const;
+  // Whether the model has an operation of this name.
+  bool HasOperation(std::string_view operation) const;
+  // Whether Sluice implements it (every operation of the model is known; not all are served).
+  bool Implements(std::string_view operation) const;
+
+  // `input` is the decoded request body: a JSON object whose blob members are base64 strings
+  // (JSON protocol) or binary values (CBOR). It is type-checked and validated first.
+  void Invoke(const RequestContext& context, std::string_view operation, Value input,
+              Reply reply) const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sluice::api

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sluice::broker {
+
+// A position in the 128-bit hash-key space that partitions a stream into shards.
+__extension__ typedef unsigned __int128 HashKey;
+
+inline constexpr HashKey kMaxHashKey = ~HashKey{0};  // 2^128 - 1
+
+// The decimal text AWS uses for hash keys ("0" .. "340282366920938463463374607431768211455").
+std::string HashKeyToDecimal(HashKey key);
+// Parses a decimal hash key; nullopt unless it is all digits and within [0, 2^128 - 1].
+std::optional<HashKey> HashKeyFromDecimal(std::string_view text);
+
+// MD5 of the partition key's bytes, read as an unsigned big-endian 128-bit integer.
+HashKey HashKeyForPartitionKey(std::string_view partition_key);
+
+struct HashKeyRange {
+  HashKey start;
+  HashKey end;  // inclusive
+  bool Contains(HashKey key) const { return key >= start && key <= end; }
+};
+
+// The ranges AWS gives a new stream of `shard_count` shards: h = floor(2^128 / n); shard i
+// covers [i*h, (i+1)*h - 1] and the last shard ends at 2^128 - 1.
+std::vector<HashKeyRange> InitialHashKeyRanges(uint32_t shard_count);
+
+}  // namespace sluice::broker

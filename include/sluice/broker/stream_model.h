@@ -1,0 +1,84 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sluice/broker/hash_key.h"
+#include "sluice/broker/sequence_number.h"
+
+namespace sluice::broker {
+
+enum class StreamStatus { kCreating, kDeleting, kActive, kUpdating };
+std::string_view StreamStatusName(StreamStatus status);
+
+// The namespace a request acts in: the configured account and the region of its credentials.
+struct Caller {
+  std::string account;
+  std::string region;
+};
+
+// A stream named either way the API allows; at least one is set.
+struct StreamRef {
+  std::string name;
+  std::string arn;
+};
+
+// One shard as clients see it. Shards are never removed, only closed (by resharding).
+struct ShardInfo {
+  uint32_t index = 0;
+  HashKeyRange range{};
+  std::optional<uint32_t> parent;
+  std::optional<uint32_t> adjacent_parent;
+  int64_t created_ms = 0;
+  std::optional<int64_t> closed_ms;
+  // The index of the shard's last record when it was closed.
+  std::optional<uint64_t> closed_at_seq;
+
+  std::string Id() const;
+  SequenceNumber StartingSequenceNumber() const;
+  std::optional<SequenceNumber> EndingSequenceNumber() const;
+  bool open() const { return !closed_ms.has_value(); }
+};
+
+// Formats a shard index as AWS does ("shardId-000000000007").
+std::string ShardIdFor(uint32_t index);
+// Accepts "shardId-000000000007", "shardId-7" and "7"; nullopt for anything else.
+std::optional<uint32_t> ParseShardId(std::string_view id);
+
+// Everything durable about a stream. The broker hands out copies; the original is guarded by
+// the stream's own mutex.
+struct StreamInfo {
+  std::string account;
+  std::string region;
+  std::string name;
+  uint64_t uid = 0;  // keys the stream's records in storage; differs for a recreated stream
+  int64_t created_ms = 0;
+  StreamStatus status = StreamStatus::kCreating;
+  int retention_hours = 24;
+  std::string stream_mode = "PROVISIONED";
+  std::string encryption_type = "NONE";
+  std::string key_id;
+  int max_record_size_kib = 1024;
+  std::vector<ShardInfo> shards;
+  std::map<std::string, std::string> tags;
+
+  std::string Arn() const;
+  uint32_t OpenShardCount() const;
+};
+
+std::string StreamArn(std::string_view region, std::string_view account, std::string_view name);
+
+// The persisted form of StreamInfo (metadata values in storage) and back.
+std::string EncodeStreamInfo(const StreamInfo& info);
+std::optional<StreamInfo> DecodeStreamInfo(std::string_view bytes);
+
+// The storage meta key of a stream, and the prefix that lists a namespace's streams in order.
+std::string StreamMetaKey(std::string_view account, std::string_view region, std::string_view name);
+std::string StreamMetaPrefix(std::string_view account, std::string_view region);
+inline constexpr std::string_view kStreamMetaRoot = "stream/";
+
+}  // namespace sluice::broker

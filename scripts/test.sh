@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Quick start, command 2: install what is needed, build, and pass every test:
+#   1. formatting (.clang-format) of every C++ file;
+#   2. the unit tests and the integration tests (the real binary driven by the AWS CLI v1 and v2
+#      and boto3) in a RelWithDebInfo build;
+#   3. the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# SLUICE_SKIP_ASAN=1 skips step 3 for a quicker local loop.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+
+scripts/install-deps.sh
+
+echo "== formatting"
+scripts/check-format.sh
+
+echo "== build and test (RelWithDebInfo)"
+cmake -S . -B build/test -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build/test -j "$jobs"
+ctest --test-dir build/test --output-on-failure -j "$jobs"
+
+if [ "${SLUICE_SKIP_ASAN:-0}" != "1" ]; then
+  echo "== unit tests under ASan + UBSan"
+  cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSLUICE_SANITIZE=ON >/dev/null
+  cmake --build build/asan -j "$jobs"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --test-dir build/asan -L unit --output-on-failure -j "$jobs"
+fi
+echo "All tests passed."

@@ -1,0 +1,41 @@
+#include "sluice/api/api.h"
+
+#include "api/handlers.h"
+#include "api/model.h"
+#include "api/validator.h"
+
+namespace sluice::api {
+
+class Api::Impl {
+ public:
+  explicit Impl(broker::Broker& broker) : broker_(broker), model_(ApiModel::Get()) {}
+  broker::Broker& broker_;
+  const ApiModel& model_;
+};
+
+Api::Api(broker::Broker& broker) : impl_(std::make_unique<Impl>(broker)) {}
+Api::~Api() = default;
+
+const std::vector<std::string>& Api::Operations() const { return impl_->model_.operations(); }
+
+bool Api::HasOperation(std::string_view operation) const {
+  const auto& names = impl_->model_.operations();
+  return std::find(names.begin(), names.end(), operation) != names.end();
+}
+
+bool Api::Implements(std::string_view operation) const { return FindHandler(operation) != nullptr; }
+
+void Api::Invoke(const RequestContext& context, std::string_view operation, Value input,
+                 Reply reply) const {
+  const Shape* shape = impl_->model_.Input(operation);
+  Handler handler = FindHandler(operation);
+  if (shape == nullptr || handler == nullptr) {
+    return reply(Status(ErrorCode::kUnknownOperation,
+                        "Operation " + std::string(operation) + " is not supported by Sluice."));
+  }
+  Status valid = ValidateInput(*shape, input);
+  if (!valid.ok()) return reply(valid);
+  handler(Call{context, impl_->broker_, input}, std::move(reply));
+}
+
+}  // namespace sluice::api

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <functional>
+#include <string_view>
+
+#include "sluice/api/api.h"
+#include "sluice/broker/broker.h"
+
+namespace sluice::api {
+
+// Everything a handler needs. Input has passed model validation: required members are present
+// and of the right type, blobs are binary values.
+struct Call {
+  const RequestContext& context;
+  broker::Broker& broker;
+  const Value& input;
+};
+using Handler = void (*)(const Call& call, Reply reply);
+
+// The operation table: name -> handler, for every operation Sluice serves. It is the index a
+// reader looks for; there is no registration elsewhere.
+Handler FindHandler(std::string_view operation);
+
+// --- the handlers, one family per file ---
+void CreateStream(const Call& call, Reply reply);
+void DeleteStream(const Call& call, Reply reply);
+void DescribeStream(const Call& call, Reply reply);
+void DescribeStreamSummary(const Call& call, Reply reply);
+void ListStreams(const Call& call, Reply reply);
+void ListShards(const Call& call, Reply reply);
+void IncreaseStreamRetentionPeriod(const Call& call, Reply reply);
+void DecreaseStreamRetentionPeriod(const Call& call, Reply reply);
+void PutRecord(const Call& call, Reply reply);
+void PutRecords(const Call& call, Reply reply);
+void GetShardIterator(const Call& call, Reply reply);
+void GetRecords(const Call& call, Reply reply);
+
+// --- shared helpers ---
+broker::StreamRef StreamRefOf(const Value& input);
+// A model Timestamp (epoch seconds, possibly fractional) in epoch milliseconds.
+int64_t TimestampMs(const Value& value);
+// Epoch milliseconds as a model Timestamp.
+Value Timestamp(int64_t ms);
+Value ShardValue(const broker::ShardInfo& shard);
+Value StreamModeDetails(const broker::StreamInfo& info);
+Value EnhancedMonitoring();
+
+}  // namespace sluice::api

@@ -1,0 +1,139 @@
+// Putting and getting records.
+#include "api/handlers.h"
+#include "sluice/broker/sequence_number.h"
+
+namespace sluice::api {
+namespace {
+
+std::string Bytes(const Value& blob) {
+  const auto& binary = blob.get_binary();
+  return std::string(binary.begin(), binary.end());
+}
+
+Value Blob(const std::string& bytes) {
+  return Value::binary(std::vector<uint8_t>(bytes.begin(), bytes.end()));
+}
+
+broker::PutEntry EntryOf(const Value& record) {
+  broker::PutEntry entry;
+  entry.data = Bytes(record.at("Data"));
+  entry.partition_key = record.at("PartitionKey").get<std::string>();
+  if (auto key = record.find("ExplicitHashKey"); key != record.end()) {
+    entry.explicit_hash_key = key->get<std::string>();
+  }
+  return entry;
+}
+
+}  // namespace
+
+void PutRecord(const Call& call, Reply reply) {
+  broker::StreamRef ref = StreamRefOf(call.input);
+  if (auto ordering = call.input.find("SequenceNumberForOrdering"); ordering != call.input.end()) {
+    const std::string& text = ordering->get_ref<const std::string&>();
+    if (!broker::SequenceNumber::Parse(text)) {
+      return reply(Status(ErrorCode::kInvalidArgument,
+                          "ExclusiveMinimumSequenceNumber " + text +
+                              " used in PutRecord on stream " + ref.name + " under account " +
+                              call.context.caller.account + " is invalid."));
+    }
+    // Sequence numbers of a shard only grow, so every new record already follows it.
+  }
+  std::vector<broker::PutEntry> entries;
+  entries.push_back(EntryOf(call.input));
+  call.broker.PutRecords(
+      call.context.caller, ref, std::move(entries),
+      [reply = std::move(reply)](Result<broker::PutRecordsResult> result) {
+        if (!result.ok()) return reply(result.status());
+        const broker::PutOutcome& outcome = result->records.front();
+        if (!outcome.ok()) {
+          return reply(Status(ErrorCode::kUnavailable,
+                              "The write could not reach a quorum of storage nodes."));
+        }
+        Value out = {{"ShardId", outcome.shard_id},
+                     {"SequenceNumber", outcome.sequence_number},
+                     {"EncryptionType", result->encryption_type}};
+        reply(std::move(out));
+      });
+}
+
+void PutRecords(const Call& call, Reply reply) {
+  std::vector<broker::PutEntry> entries;
+  size_t total_bytes = 0;
+  for (const auto& record : call.input.at("Records")) {
+    entries.push_back(EntryOf(record));
+    total_bytes += entries.back().data.size() + entries.back().partition_key.size();
+  }
+  constexpr size_t kMaxRequestBytes = 10 * 1024 * 1024;
+  if (total_bytes > kMaxRequestBytes) {
+    return reply(Status(ErrorCode::kInvalidArgument,
+                        "Records size exceeds 10 MB limit: the request's data and partition keys "
+                        "add up to " +
+                            std::to_string(total_bytes) + " bytes."));
+  }
+  call.broker.PutRecords(call.context.caller, StreamRefOf(call.input), std::move(entries),
+                         [reply = std::move(reply)](Result<broker::PutRecordsResult> result) {
+                           if (!result.ok()) return reply(result.status());
+                           Value records = Value::array();
+                           for (const auto& outcome : result->records) {
+                             if (outcome.ok()) {
+                               records.push_back({{"SequenceNumber", outcome.sequence_number},
+                                                  {"ShardId", outcome.shard_id}});
+                             } else {
+                               records.push_back({{"ErrorCode", outcome.error_code},
+                                                  {"ErrorMessage", outcome.error_message}});
+                             }
+                           }
+                           reply(Value{{"FailedRecordCount", result->failed},
+                                       {"Records", std::move(records)},
+                                       {"EncryptionType", result->encryption_type}});
+                         });
+}
+
+void GetShardIterator(const Call& call, Reply reply) {
+  broker::IteratorRequest request;
+  request.stream = StreamRefOf(call.input);
+  request.shard_id = call.input.at("ShardId").get<std::string>();
+  request.type = call.input.at("ShardIteratorType").get<std::string>();
+  if (auto seq = call.input.find("StartingSequenceNumber"); seq != call.input.end()) {
+    request.starting_sequence_number = seq->get<std::string>();
+  }
+  if (auto t = call.input.find("Timestamp"); t != call.input.end()) {
+    request.timestamp_ms = TimestampMs(*t);
+  }
+  auto iterator = call.broker.GetShardIterator(call.context.caller, request);
+  if (!iterator.ok()) return reply(iterator.status());
+  reply(Value{{"ShardIterator", *iterator}});
+}
+
+void GetRecords(const Call& call, Reply reply) {
+  std::optional<uint32_t> limit;
+  if (auto l = call.input.find("Limit"); l != call.input.end()) {
+    limit = static_cast<uint32_t>(l->get<int64_t>());
+  }
+  auto result = call.broker.GetRecords(call.input.at("ShardIterator").get<std::string>(), limit);
+  if (!result.ok()) return reply(result.status());
+  Value records = Value::array();
+  for (const auto& record : result->records) {
+    records.push_back({{"SequenceNumber", record.sequence_number},
+                       {"ApproximateArrivalTimestamp", Timestamp(record.arrival_ms)},
+                       {"Data", Blob(record.data)},
+                       {"PartitionKey", record.partition_key}});
+  }
+  Value out = {{"Records", std::move(records)}};
+  if (result->next_iterator) out["NextShardIterator"] = *result->next_iterator;
+  out["MillisBehindLatest"] = result->millis_behind_latest;
+  if (!result->child_shards.empty()) {
+    Value children = Value::array();
+    for (const auto& child : result->child_shards) {
+      children.push_back({{"ShardId", child.shard_id},
+                          {"ParentShards", child.parent_shards},
+                          {"HashKeyRange",
+                           {{"StartingHashKey", broker::HashKeyToDecimal(child.range.start)},
+                            {"EndingHashKey", broker::HashKeyToDecimal(child.range.end)}}}});
+    }
+    out["ChildShards"] = std::move(children);
+  }
+  reply(std::move(out));
+}
+
+}  // namespace sluice::api

@@ -1,0 +1,61 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <regex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sluice::api {
+
+// One shape of the Kinesis API model, reduced to what validation needs.
+struct Shape {
+  enum class Type {
+    kStructure,
+    kString,
+    kInteger,
+    kLong,
+    kBoolean,
+    kBlob,
+    kTimestamp,
+    kList,
+    kMap
+  };
+  struct Member {
+    std::string name;
+    const Shape* shape = nullptr;
+    bool required = false;
+  };
+
+  std::string name;
+  Type type = Type::kString;
+  std::optional<int64_t> min;  // length for strings, blobs, lists, maps; value for numbers
+  std::optional<int64_t> max;
+  std::string pattern_text;
+  std::optional<std::regex> pattern;
+  std::vector<std::string> enum_values;
+  std::vector<Member> members;    // structures, in model order
+  const Shape* member = nullptr;  // lists
+  const Shape* key = nullptr;     // maps
+  const Shape* value = nullptr;   // maps
+};
+
+// The embedded official model (src/api/model/kinesis-2013-12-02.json), parsed once.
+class ApiModel {
+ public:
+  static const ApiModel& Get();
+
+  // The input shape of `operation`, or nullptr when the model has no such operation.
+  const Shape* Input(std::string_view operation) const;
+  const std::vector<std::string>& operations() const { return operations_; }
+
+ private:
+  ApiModel();
+  std::map<std::string, Shape, std::less<>> shapes_;
+  std::map<std::string, const Shape*, std::less<>> inputs_;
+  std::vector<std::string> operations_;
+};
+
+}  // namespace sluice::api

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sluice/common/status.h"
+
+namespace sluice::app {
+
+// Every setting of the server. Each comes from, in order of precedence: a command-line flag
+// (--name=value or --name value), an environment variable (SLUICE_NAME, upper case, '-' -> '_'),
+// the JSON file named by --config / SLUICE_CONFIG, or its default. config/sluice.json lists all
+// of them with their defaults; a unit test keeps the two in step.
+struct Config {
+  std::string listen = "0.0.0.0:4567";
+  std::string data_dir = "./data";
+  std::string tls_cert;  // empty: <data-dir>/tls/cert.pem, generated on first start
+  std::string tls_key;   // empty: <data-dir>/tls/key.pem
+  int64_t create_stream_ms = 500;
+  int64_t delete_stream_ms = 500;
+  int64_t update_stream_ms = 500;
+  std::string log_level = "info";
+  std::string account_id = "000000000000";
+  std::string region = "us-east-1";
+  int64_t threads = 0;  // 0: one per core
+  std::string durability = "fsync";
+  int64_t nodes = 3;
+  int64_t quorum = 2;
+  int64_t node_timeout_ms = 5000;
+  int64_t shard_limit = 500;
+  int64_t max_body_bytes = 16 << 20;
+  int64_t retention_sweep_ms = 60000;
+  std::string config;  // the file the rest may come from
+};
+
+// One documented setting: its name as a flag and in the file, and its help text.
+struct SettingInfo {
+  std::string name;
+  std::string default_value;  // as text
+  std::string help;
+};
+std::vector<SettingInfo> DescribeSettings();
+
+// Parses argv and the environment (and the file they name). `help` is set for --help.
+Result<Config> LoadConfig(int argc, const char* const* argv, const char* const* envp, bool& help);
+
+std::string HelpText();
+
+}  // namespace sluice::app

@@ -1,0 +1,135 @@
+// sluice: reads the configuration and wires the layers together.
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "app/config.h"
+#include "sluice/api/api.h"
+#include "sluice/broker/broker.h"
+#include "sluice/common/log.h"
+#include "sluice/net/http_server.h"
+#include "sluice/protocol/frontend.h"
+#include "sluice/replication/replicated_store.h"
+
+extern char** environ;
+
+namespace sluice::app {
+namespace {
+
+int Fail(const std::string& what, const Status& status) {
+  Logger("app")->critical("{}: {}", what, status.message());
+  return 1;
+}
+
+int Run(const Config& config) {
+  namespace fs = std::filesystem;
+  const fs::path data_dir = config.data_dir;
+  std::error_code ec;
+  fs::create_directories(data_dir, ec);
+  if (ec)
+    return Fail("cannot create data directory " + data_dir.string(),
+                Status(ErrorCode::kInternal, ec.message()));
+
+  net::ServerOptions server_options;
+  size_t colon = config.listen.rfind(':');
+  server_options.host = config.listen.substr(0, colon);
+  if (server_options.host.size() >= 2 && server_options.host.front() == '[') {
+    server_options.host = server_options.host.substr(1, server_options.host.size() - 2);
+  }
+  server_options.port = static_cast<uint16_t>(std::stoi(config.listen.substr(colon + 1)));
+  server_options.max_body_bytes = static_cast<size_t>(config.max_body_bytes);
+  server_options.tls_cert =
+      config.tls_cert.empty() ? data_dir / "tls" / "cert.pem" : fs::path(config.tls_cert);
+  server_options.tls_key =
+      config.tls_key.empty() ? data_dir / "tls" / "key.pem" : fs::path(config.tls_key);
+  if (config.tls_cert.empty() && config.tls_key.empty()) {
+    Status tls = net::EnsureSelfSignedCertificate(server_options.tls_cert, server_options.tls_key);
+    if (!tls.ok()) return Fail("TLS certificate", tls);
+  }
+
+  replication::StoreOptions store_options;
+  store_options.node_count = static_cast<int>(config.nodes);
+  store_options.quorum = static_cast<int>(config.quorum);
+  store_options.sync = config.durability == "fsync";
+  store_options.node_timeout = std::chrono::milliseconds(config.node_timeout_ms);
+  auto store = replication::ReplicatedStore::Open(data_dir, store_options);
+  if (!store.ok()) return Fail("opening storage in " + data_dir.string(), store.status());
+
+  auto iterator_key = broker::LoadOrCreateIteratorKey(data_dir / "iterator.key");
+  if (!iterator_key.ok()) return Fail("iterator secret", iterator_key.status());
+
+  boost::asio::io_context io;
+  broker::BrokerOptions broker_options;
+  broker_options.create_delay = std::chrono::milliseconds(config.create_stream_ms);
+  broker_options.delete_delay = std::chrono::milliseconds(config.delete_stream_ms);
+  broker_options.update_delay = std::chrono::milliseconds(config.update_stream_ms);
+  broker_options.shard_limit = static_cast<uint32_t>(config.shard_limit);
+  broker_options.retention_sweep_interval = std::chrono::milliseconds(config.retention_sweep_ms);
+  broker::Broker broker(io, **store, broker::IteratorCodec(*iterator_key), broker_options);
+  if (Status recovered = broker.Recover(); !recovered.ok())
+    return Fail("recovering streams", recovered);
+
+  api::Api api(broker);
+  protocol::FrontendOptions frontend_options{config.account_id, config.region,
+                                             static_cast<size_t>(config.max_body_bytes)};
+  protocol::Frontend frontend(api, broker, **store, frontend_options);
+  net::HttpServer server(
+      io, server_options,
+      [&frontend](net::HttpRequest request, net::Responder respond) {
+        frontend.Handle(std::move(request), std::move(respond));
+      },
+      [&frontend](net::RejectReason reason) { return frontend.Reject(reason); });
+  if (Status started = server.Start(); !started.ok())
+    return Fail("listening on " + config.listen, started);
+  frontend.SetReady(true);
+  Logger("app")->info(
+      "Sluice listening on {}:{} (HTTP and HTTPS), data in {}, {} of {} nodes for a quorum",
+      server_options.host, server.port(), data_dir.string(), config.quorum, config.nodes);
+
+  // SIGINT/SIGTERM: stop accepting, let in-flight requests finish, flush the storage nodes.
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& error, int signal) {
+    if (error) return;
+    Logger("app")->info("signal {}: shutting down", signal);
+    frontend.SetReady(false);
+    server.Stop();
+    broker.Stop();
+    io.stop();
+  });
+
+  unsigned threads = config.threads > 0 ? static_cast<unsigned>(config.threads)
+                                        : std::max(2u, std::thread::hardware_concurrency());
+  std::vector<std::thread> pool;
+  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
+  io.run();
+  for (auto& thread : pool) thread.join();
+  (*store)->Close();
+  Logger("app")->info("stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace sluice::app
+
+int main(int argc, char** argv) {
+  bool help = false;
+  auto config = sluice::app::LoadConfig(argc, argv, environ, help);
+  if (help) {
+    std::cout << sluice::app::HelpText();
+    return 0;
+  }
+  if (!config.ok()) {
+    std::cerr << "sluice: " << config.status().message() << "\n";
+    return 2;
+  }
+  if (!sluice::SetLogLevel(config->log_level)) {
+    std::cerr << "sluice: unknown log level " << config->log_level << "\n";
+    return 2;
+  }
+  return sluice::app::Run(*config);
+}

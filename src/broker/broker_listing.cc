@@ -1,0 +1,203 @@
+// Describing and listing streams and shards, with their pagination.
+#include <nlohmann/json.hpp>
+
+#include "broker/broker_messages.h"
+#include "broker/clock.h"
+#include "broker/stream_state.h"
+#include "sluice/broker/broker.h"
+#include "sluice/common/base64.h"
+
+namespace sluice::broker {
+namespace {
+
+constexpr uint32_t kDefaultDescribeLimit = 100;
+constexpr uint32_t kDefaultListStreamsLimit = 100;
+constexpr uint32_t kDefaultListShardsLimit = 1000;
+
+// Pagination tokens are opaque to clients: base64 of a small JSON document naming where the
+// next page starts and when the token was issued (ListShards tokens expire).
+std::string EncodeToken(nlohmann::json body) {
+  body["issued_ms"] = NowMs();
+  return Base64Encode(body.dump());
+}
+
+std::optional<nlohmann::json> DecodeToken(const std::string& token) {
+  auto raw = Base64Decode(token);
+  if (!raw) return std::nullopt;
+  auto body = nlohmann::json::parse(*raw, nullptr, false);
+  if (body.is_discarded() || !body.is_object() || !body.contains("issued_ms")) return std::nullopt;
+  return body;
+}
+
+Status InvalidToken() { return Status(ErrorCode::kInvalidArgument, "Invalid NextToken."); }
+
+// Whether `shard` belongs in a ListShards answer under `filter`, given the stream's retention.
+bool PassesFilter(const ShardInfo& shard, const std::vector<ShardInfo>& all,
+                  const ShardFilter& filter, int64_t trim_horizon_ms) {
+  auto open_at = [](const ShardInfo& s, int64_t t) { return !s.closed_ms || *s.closed_ms > t; };
+  auto parent_live_at = [&](int64_t t) {
+    return (shard.parent && open_at(all[*shard.parent], t)) ||
+           (shard.adjacent_parent && open_at(all[*shard.adjacent_parent], t));
+  };
+  const std::string& type = filter.type;
+  if (type == "AT_LATEST") return shard.open();
+  if (type == "FROM_TRIM_HORIZON") return open_at(shard, trim_horizon_ms);
+  if (type == "AT_TRIM_HORIZON") {
+    return open_at(shard, trim_horizon_ms) && !parent_live_at(trim_horizon_ms);
+  }
+  int64_t t = filter.timestamp_ms.value_or(0);
+  if (type == "FROM_TIMESTAMP") return open_at(shard, t);
+  if (type == "AT_TIMESTAMP") return open_at(shard, t) && !parent_live_at(t);
+  return true;  // AFTER_SHARD_ID is applied as a start position
+}
+
+}  // namespace
+
+Result<DescribeStreamResult> Broker::DescribeStream(const Caller& caller, const StreamRef& ref,
+                                                    std::optional<uint32_t> limit,
+                                                    const std::string& exclusive_start_shard_id) {
+  Status error;
+  auto stream = Find(caller, ref, error);
+  if (!stream) return error;
+  DescribeStreamResult result{stream->Snapshot(), false};
+  std::vector<ShardInfo> all = std::move(result.stream.shards);
+  result.stream.shards.clear();
+  size_t begin = 0;
+  if (!exclusive_start_shard_id.empty()) {
+    auto start = ParseShardId(exclusive_start_shard_id);
+    begin = start ? static_cast<size_t>(*start) + 1 : all.size();
+  }
+  uint32_t page = limit.value_or(kDefaultDescribeLimit);
+  for (size_t i = begin; i < all.size(); ++i) {
+    if (result.stream.shards.size() == page) {
+      result.has_more_shards = true;
+      break;
+    }
+    result.stream.shards.push_back(all[i]);
+  }
+  return result;
+}
+
+Result<StreamInfo> Broker::DescribeStreamSummary(const Caller& caller, const StreamRef& ref) {
+  Status error;
+  auto stream = Find(caller, ref, error);
+  if (!stream) return error;
+  return stream->Snapshot();
+}
+
+Result<ListStreamsResult> Broker::ListStreams(const Caller& caller,
+                                              const ListStreamsRequest& request) {
+  std::string start_after = request.exclusive_start_stream_name;
+  if (!request.next_token.empty()) {
+    auto token = DecodeToken(request.next_token);
+    if (!token || !(*token)["after"].is_string()) return InvalidToken();
+    start_after = (*token)["after"].get<std::string>();
+  }
+  const std::string prefix = StreamMetaPrefix(caller.account, caller.region);
+  const uint32_t limit = request.limit.value_or(kDefaultListStreamsLimit);
+  ListStreamsResult result;
+  std::shared_lock lock(streams_mutex_);
+  auto it = start_after.empty() ? streams_.lower_bound(prefix)
+                                : streams_.upper_bound(prefix + start_after);
+  for (; it != streams_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+    if (result.streams.size() == limit) {
+      result.has_more = true;
+      break;
+    }
+    StreamInfo info = it->second->Snapshot();
+    info.shards.clear();
+    result.streams.push_back(std::move(info));
+  }
+  if (result.has_more && !result.streams.empty()) {
+    result.next_token = EncodeToken({{"after", result.streams.back().name}});
+  }
+  return result;
+}
+
+Result<ListShardsResult> Broker::ListShards(const Caller& caller,
+                                            const ListShardsRequest& request) {
+  StreamRef ref = request.stream;
+  std::string exclusive_start = request.exclusive_start_shard_id;
+  std::optional<ShardFilter> filter = request.filter;
+  std::optional<int64_t> created_ms = request.stream_creation_ms;
+  if (!request.next_token.empty()) {
+    if (!ref.name.empty() || !ref.arn.empty()) {
+      return Status(ErrorCode::kInvalidArgument,
+                    "NextToken and StreamName cannot be provided together.");
+    }
+    auto token = DecodeToken(request.next_token);
+    if (!token || !(*token)["stream"].is_string() || !(*token)["after"].is_string() ||
+        !(*token)["created_ms"].is_number_integer()) {
+      return InvalidToken();
+    }
+    if (NowMs() - (*token)["issued_ms"].get<int64_t>() > options_.next_token_ttl.count()) {
+      return Status(ErrorCode::kExpiredNextToken, "The NextToken has expired.");
+    }
+    ref = {(*token)["stream"].get<std::string>(), ""};
+    exclusive_start = (*token)["after"].get<std::string>();
+    created_ms = (*token)["created_ms"].get<int64_t>();
+    if (token->contains("filter")) {
+      ShardFilter f;
+      f.type = (*token)["filter"].value("type", "");
+      f.shard_id = (*token)["filter"].value("shard_id", "");
+      if ((*token)["filter"].contains("timestamp_ms")) {
+        f.timestamp_ms = (*token)["filter"]["timestamp_ms"].get<int64_t>();
+      }
+      filter = f;
+    }
+  } else if (ref.name.empty() && ref.arn.empty()) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "Either NextToken or StreamName should be provided.");
+  }
+  if (filter) {
+    const std::string& type = filter->type;
+    if (type == "AFTER_SHARD_ID" && filter->shard_id.empty()) {
+      return Status(ErrorCode::kInvalidArgument,
+                    "ShardId must be specified for ShardFilter type AFTER_SHARD_ID.");
+    }
+    if ((type == "AT_TIMESTAMP" || type == "FROM_TIMESTAMP") && !filter->timestamp_ms) {
+      return Status(ErrorCode::kInvalidArgument,
+                    "Timestamp must be specified for ShardFilter type " + type + ".");
+    }
+    if (type == "AFTER_SHARD_ID" && exclusive_start.empty()) exclusive_start = filter->shard_id;
+  }
+
+  Status error;
+  auto stream = Find(caller, ref, error);
+  if (!stream) return error;
+  StreamInfo info = stream->Snapshot();
+  if (created_ms && *created_ms / 1000 != info.created_ms / 1000) {
+    return messages::StreamNotFound(info.name, info.account);
+  }
+  size_t begin = 0;
+  if (!exclusive_start.empty()) {
+    auto start = ParseShardId(exclusive_start);
+    begin = start ? static_cast<size_t>(*start) + 1 : info.shards.size();
+  }
+  const uint32_t limit = request.max_results.value_or(kDefaultListShardsLimit);
+  const int64_t trim_horizon_ms =
+      NowMs() - static_cast<int64_t>(info.retention_hours) * 3600 * 1000;
+  ListShardsResult result;
+  bool more = false;
+  for (size_t i = begin; i < info.shards.size(); ++i) {
+    if (filter && !PassesFilter(info.shards[i], info.shards, *filter, trim_horizon_ms)) continue;
+    if (result.shards.size() == limit) {
+      more = true;
+      break;
+    }
+    result.shards.push_back(info.shards[i]);
+  }
+  if (more) {
+    nlohmann::json token = {{"stream", info.name},
+                            {"created_ms", info.created_ms},
+                            {"after", result.shards.back().Id()}};
+    if (filter) {
+      token["filter"] = {{"type", filter->type}, {"shard_id", filter->shard_id}};
+      if (filter->timestamp_ms) token["filter"]["timestamp_ms"] = *filter->timestamp_ms;
+    }
+    result.next_token = EncodeToken(std::move(token));
+  }
+  return result;
+}
+
+}  // namespace sluice::broker

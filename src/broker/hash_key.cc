@@ -1,0 +1,56 @@
+#include "sluice/broker/hash_key.h"
+
+#include <algorithm>
+
+#include <openssl/evp.h>
+
+namespace sluice::broker {
+
+std::string HashKeyToDecimal(HashKey key) {
+  if (key == 0) return "0";
+  std::string digits;
+  while (key != 0) {
+    digits.push_back(static_cast<char>('0' + static_cast<int>(key % 10)));
+    key /= 10;
+  }
+  std::reverse(digits.begin(), digits.end());
+  return digits;
+}
+
+std::optional<HashKey> HashKeyFromDecimal(std::string_view text) {
+  if (text.empty() || text.size() > 39) return std::nullopt;
+  HashKey value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    HashKey digit = static_cast<HashKey>(c - '0');
+    if (value > (kMaxHashKey - digit) / 10) return std::nullopt;  // would pass 2^128 - 1
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+HashKey HashKeyForPartitionKey(std::string_view partition_key) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(partition_key.data(), partition_key.size(), digest, &length, EVP_md5(), nullptr);
+  HashKey key = 0;
+  for (unsigned int i = 0; i < 16; ++i) key = (key << 8) | digest[i];
+  return key;
+}
+
+std::vector<HashKeyRange> InitialHashKeyRanges(uint32_t shard_count) {
+  std::vector<HashKeyRange> ranges;
+  if (shard_count == 0) return ranges;
+  // floor(2^128 / n) without a 129-bit type: (2^128 - 1) / n, plus one when n divides 2^128.
+  HashKey width = kMaxHashKey / shard_count;
+  if (kMaxHashKey % shard_count == shard_count - 1) ++width;
+  ranges.reserve(shard_count);
+  for (uint32_t i = 0; i < shard_count; ++i) {
+    HashKey start = width * i;
+    HashKey end = (i + 1 == shard_count) ? kMaxHashKey : width * (i + 1) - 1;
+    ranges.push_back({start, end});
+  }
+  return ranges;
+}
+
+}  // namespace sluice::broker

@@ -1,0 +1,171 @@
+#include "sluice/broker/shard_iterator.h"
+
+#include <fstream>
+#include <memory>
+#include <system_error>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "sluice/common/base64.h"
+
+namespace sluice::broker {
+namespace {
+
+constexpr unsigned char kHeader[8] = {0, 0, 0, 0, 0, 0, 0, 1};
+constexpr size_t kNonceBytes = 12;
+constexpr size_t kTagBytes = 16;
+constexpr uint8_t kPlainVersion = 1;
+constexpr size_t kMinTotalBytes = 152;
+
+using CipherContext = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;
+
+void PutInt(std::string& out, uint64_t value, int bytes) {
+  for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<char>((value >> (8 * i)) & 0xff));
+}
+
+void PutText(std::string& out, std::string_view text) {
+  out.push_back(static_cast<char>(text.size()));
+  out.append(text);
+}
+
+// Reads fields back in the order PutInt/PutText wrote them; any overrun marks it failed.
+class Reader {
+ public:
+  explicit Reader(std::string_view data) : data_(data) {}
+  uint64_t Int(int bytes) {
+    if (!Take(bytes)) return 0;
+    uint64_t value = 0;
+    for (int i = 0; i < bytes; ++i) value = (value << 8) | static_cast<uint8_t>(data_[pos_ + i]);
+    pos_ += bytes;
+    return value;
+  }
+  std::string Text() {
+    size_t length = Int(1);
+    if (!Take(length)) return {};
+    std::string text(data_.substr(pos_, length));
+    pos_ += length;
+    return text;
+  }
+  bool failed() const { return failed_; }
+
+ private:
+  bool Take(size_t bytes) {
+    if (failed_ || pos_ + bytes > data_.size()) failed_ = true;
+    return !failed_;
+  }
+  std::string_view data_;
+  size_t pos_ = 0;
+  bool failed_ = false;
+};
+
+}  // namespace
+
+std::string IteratorCodec::Encode(const IteratorPosition& position) const {
+  std::string plain;
+  plain.push_back(static_cast<char>(kPlainVersion));
+  PutInt(plain, static_cast<uint64_t>(position.issued_ms), 8);
+  PutInt(plain, static_cast<uint64_t>(position.stream_created_ms), 8);
+  PutInt(plain, position.shard_index, 4);
+  PutInt(plain, position.seq_index, 8);
+  PutText(plain, position.stream_name);
+  PutText(plain, position.account);
+  PutText(plain, position.region);
+  // Pad so that the body (nonce + ciphertext + tag) fills whole 16-byte blocks and the whole
+  // iterator reaches AWS's minimum size.
+  size_t overhead = sizeof(kHeader) + kNonceBytes + kTagBytes;
+  while ((kNonceBytes + plain.size() + kTagBytes) % 16 != 0 ||
+         overhead + plain.size() < kMinTotalBytes) {
+    plain.push_back('\0');
+  }
+
+  unsigned char nonce[kNonceBytes];
+  RAND_bytes(nonce, sizeof(nonce));
+  std::string cipher(plain.size(), '\0');
+  unsigned char tag[kTagBytes];
+  CipherContext ctx(EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free);
+  int written = 0;
+  EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key_.data(), nonce);
+  EVP_EncryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(cipher.data()), &written,
+                    reinterpret_cast<const unsigned char*>(plain.data()),
+                    static_cast<int>(plain.size()));
+  EVP_EncryptFinal_ex(ctx.get(), nullptr, &written);
+  EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes, tag);
+
+  std::string raw(reinterpret_cast<const char*>(kHeader), sizeof(kHeader));
+  raw.append(reinterpret_cast<const char*>(nonce), sizeof(nonce));
+  raw.append(cipher);
+  raw.append(reinterpret_cast<const char*>(tag), sizeof(tag));
+  return Base64Encode(raw);
+}
+
+std::optional<IteratorPosition> IteratorCodec::Decode(std::string_view text) const {
+  if (text.size() >= 2 && text.front() == '"' && text.back() == '"') {
+    text = text.substr(1, text.size() - 2);
+  }
+  auto raw = Base64Decode(text);
+  if (!raw || raw->size() < kMinTotalBytes ||
+      raw->compare(
+          0, 8, std::string_view(reinterpret_cast<const char*>(kHeader), sizeof(kHeader))) != 0) {
+    return std::nullopt;
+  }
+  const auto* bytes = reinterpret_cast<const unsigned char*>(raw->data());
+  const unsigned char* nonce = bytes + sizeof(kHeader);
+  size_t cipher_size = raw->size() - sizeof(kHeader) - kNonceBytes - kTagBytes;
+  const unsigned char* cipher = nonce + kNonceBytes;
+  std::string tag(raw->substr(raw->size() - kTagBytes));
+
+  std::string plain(cipher_size, '\0');
+  CipherContext ctx(EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free);
+  int written = 0;
+  if (EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key_.data(), nonce) != 1 ||
+      EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()), &written, cipher,
+                        static_cast<int>(cipher_size)) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagBytes, tag.data()) != 1 ||
+      EVP_DecryptFinal_ex(ctx.get(), nullptr, &written) != 1) {
+    return std::nullopt;  // tampered, truncated or made with another key
+  }
+
+  Reader reader(plain);
+  if (reader.Int(1) != kPlainVersion) return std::nullopt;
+  IteratorPosition position;
+  position.issued_ms = static_cast<int64_t>(reader.Int(8));
+  position.stream_created_ms = static_cast<int64_t>(reader.Int(8));
+  position.shard_index = static_cast<uint32_t>(reader.Int(4));
+  position.seq_index = reader.Int(8);
+  position.stream_name = reader.Text();
+  position.account = reader.Text();
+  position.region = reader.Text();
+  if (reader.failed()) return std::nullopt;
+  return position;
+}
+
+Result<IteratorCodec::Key> LoadOrCreateIteratorKey(const std::filesystem::path& path) {
+  IteratorCodec::Key key{};
+  std::ifstream in(path, std::ios::binary);
+  if (in) {
+    in.read(reinterpret_cast<char*>(key.data()), key.size());
+    if (in.gcount() != static_cast<std::streamsize>(key.size())) {
+      return Status(ErrorCode::kInternal, "iterator secret " + path.string() + " is truncated");
+    }
+    return key;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(path.parent_path(), ec);
+  if (RAND_bytes(key.data(), static_cast<int>(key.size())) != 1) {
+    return Status(ErrorCode::kInternal, "no randomness for the iterator secret");
+  }
+  std::string temp = path.string() + ".tmp";
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(key.data()), key.size());
+    if (!out) return Status(ErrorCode::kInternal, "cannot write iterator secret " + temp);
+  }
+  std::filesystem::permissions(
+      temp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
+  std::filesystem::rename(temp, path, ec);
+  if (ec) return Status(ErrorCode::kInternal, "cannot write iterator secret " + path.string());
+  return key;
+}
+
+}  // namespace sluice::broker

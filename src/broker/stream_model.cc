@@ -1,0 +1,154 @@
+#include "sluice/broker/stream_model.h"
+
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+namespace sluice::broker {
+
+std::string_view StreamStatusName(StreamStatus status) {
+  switch (status) {
+    case StreamStatus::kCreating:
+      return "CREATING";
+    case StreamStatus::kDeleting:
+      return "DELETING";
+    case StreamStatus::kActive:
+      return "ACTIVE";
+    case StreamStatus::kUpdating:
+      return "UPDATING";
+  }
+  return "ACTIVE";
+}
+
+std::string ShardIdFor(uint32_t index) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "shardId-%012u", index);
+  return buffer;
+}
+
+std::optional<uint32_t> ParseShardId(std::string_view id) {
+  if (auto dash = id.find('-'); dash != std::string_view::npos) {
+    if (id.substr(0, dash) != "shardId") return std::nullopt;
+    id = id.substr(dash + 1);
+  }
+  if (id.empty() || id.size() > 12) return std::nullopt;
+  uint64_t value = 0;
+  for (char c : id) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + static_cast<uint64_t>(c - '0');
+  }
+  if (value > 0x7fffffff) return std::nullopt;
+  return static_cast<uint32_t>(value);
+}
+
+std::string ShardInfo::Id() const { return ShardIdFor(index); }
+
+SequenceNumber ShardInfo::StartingSequenceNumber() const {
+  return {created_ms / 1000, index, 0, created_ms / 1000};
+}
+
+std::optional<SequenceNumber> ShardInfo::EndingSequenceNumber() const {
+  if (!closed_ms) return std::nullopt;
+  return SequenceNumber{created_ms / 1000, index, kMaxSeqIndex, *closed_ms / 1000};
+}
+
+std::string StreamArn(std::string_view region, std::string_view account, std::string_view name) {
+  std::string arn = "arn:aws:kinesis:";
+  arn.append(region).append(":").append(account).append(":stream/").append(name);
+  return arn;
+}
+
+std::string StreamInfo::Arn() const { return StreamArn(region, account, name); }
+
+uint32_t StreamInfo::OpenShardCount() const {
+  uint32_t count = 0;
+  for (const auto& shard : shards) count += shard.open() ? 1 : 0;
+  return count;
+}
+
+std::string StreamMetaPrefix(std::string_view account, std::string_view region) {
+  std::string key(kStreamMetaRoot);
+  key.append(account).append("/").append(region).append("/");
+  return key;
+}
+
+std::string StreamMetaKey(std::string_view account, std::string_view region,
+                          std::string_view name) {
+  return StreamMetaPrefix(account, region).append(name);
+}
+
+// The persisted form is versioned JSON: readable with any tool when an operator needs to look,
+// and tolerant of fields added later.
+std::string EncodeStreamInfo(const StreamInfo& info) {
+  nlohmann::json shards = nlohmann::json::array();
+  for (const auto& shard : info.shards) {
+    nlohmann::json s = {{"index", shard.index},
+                        {"start", HashKeyToDecimal(shard.range.start)},
+                        {"end", HashKeyToDecimal(shard.range.end)},
+                        {"created_ms", shard.created_ms}};
+    if (shard.parent) s["parent"] = *shard.parent;
+    if (shard.adjacent_parent) s["adjacent_parent"] = *shard.adjacent_parent;
+    if (shard.closed_ms) s["closed_ms"] = *shard.closed_ms;
+    if (shard.closed_at_seq) s["closed_at_seq"] = *shard.closed_at_seq;
+    shards.push_back(std::move(s));
+  }
+  nlohmann::json doc = {{"v", 1},
+                        {"account", info.account},
+                        {"region", info.region},
+                        {"name", info.name},
+                        {"uid", info.uid},
+                        {"created_ms", info.created_ms},
+                        {"status", StreamStatusName(info.status)},
+                        {"retention_hours", info.retention_hours},
+                        {"stream_mode", info.stream_mode},
+                        {"encryption_type", info.encryption_type},
+                        {"key_id", info.key_id},
+                        {"max_record_size_kib", info.max_record_size_kib},
+                        {"shards", std::move(shards)},
+                        {"tags", info.tags}};
+  return doc.dump();
+}
+
+std::optional<StreamInfo> DecodeStreamInfo(std::string_view bytes) {
+  auto doc = nlohmann::json::parse(bytes, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded() || !doc.is_object() || doc.value("v", 0) != 1) return std::nullopt;
+  try {
+    StreamInfo info;
+    info.account = doc.at("account").get<std::string>();
+    info.region = doc.at("region").get<std::string>();
+    info.name = doc.at("name").get<std::string>();
+    info.uid = doc.at("uid").get<uint64_t>();
+    info.created_ms = doc.at("created_ms").get<int64_t>();
+    std::string status = doc.at("status").get<std::string>();
+    for (auto candidate : {StreamStatus::kCreating, StreamStatus::kDeleting, StreamStatus::kActive,
+                           StreamStatus::kUpdating}) {
+      if (StreamStatusName(candidate) == status) info.status = candidate;
+    }
+    info.retention_hours = doc.at("retention_hours").get<int>();
+    info.stream_mode = doc.value("stream_mode", "PROVISIONED");
+    info.encryption_type = doc.value("encryption_type", "NONE");
+    info.key_id = doc.value("key_id", "");
+    info.max_record_size_kib = doc.value("max_record_size_kib", 1024);
+    for (const auto& s : doc.at("shards")) {
+      ShardInfo shard;
+      shard.index = s.at("index").get<uint32_t>();
+      auto start = HashKeyFromDecimal(s.at("start").get<std::string>());
+      auto end = HashKeyFromDecimal(s.at("end").get<std::string>());
+      if (!start || !end) return std::nullopt;
+      shard.range = {*start, *end};
+      shard.created_ms = s.at("created_ms").get<int64_t>();
+      if (s.contains("parent")) shard.parent = s["parent"].get<uint32_t>();
+      if (s.contains("adjacent_parent"))
+        shard.adjacent_parent = s["adjacent_parent"].get<uint32_t>();
+      if (s.contains("closed_ms")) shard.closed_ms = s["closed_ms"].get<int64_t>();
+      if (s.contains("closed_at_seq")) shard.closed_at_seq = s["closed_at_seq"].get<uint64_t>();
+      info.shards.push_back(std::move(shard));
+    }
+    info.tags = doc.value("tags", std::map<std::string, std::string>{});
+    return info;
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace sluice::broker

@@ -1,0 +1,156 @@
+#include "sluice/protocol/frontend.h"
+
+#include <cctype>
+#include <random>
+
+#include "protocol/credentials.h"
+#include "protocol/wire_json.h"
+#include "sluice/common/log.h"
+#include "sluice/protocol/error_mapping.h"
+
+namespace sluice::protocol {
+namespace {
+
+constexpr std::string_view kTargetPrefix = "Kinesis_20131202.";
+constexpr std::string_view kJson11 = "application/x-amz-json-1.1";
+constexpr std::string_view kJsonLegacy = "application/json";
+constexpr std::string_view kCbor11 = "application/x-amz-cbor-1.1";
+
+std::string NewRequestId() {
+  static thread_local std::mt19937_64 generator{std::random_device{}()};
+  uint64_t high = generator();
+  uint64_t low = generator();
+  char buffer[40];
+  std::snprintf(buffer, sizeof(buffer), "%08x-%04x-4%03x-%04x-%012llx",
+                static_cast<unsigned>(high >> 32), static_cast<unsigned>((high >> 16) & 0xffff),
+                static_cast<unsigned>(high & 0xfff),
+                static_cast<unsigned>(0x8000 | ((low >> 48) & 0x3fff)),
+                static_cast<unsigned long long>(low & 0xffffffffffffULL));
+  return buffer;
+}
+
+std::string MediaType(std::string_view content_type) {
+  std::string type(content_type.substr(0, content_type.find(';')));
+  while (!type.empty() && std::isspace(static_cast<unsigned char>(type.back()))) type.pop_back();
+  for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return type;
+}
+
+net::HttpResponse ErrorResponse(const Status& status, std::string_view content_type,
+                                const std::string& request_id) {
+  net::HttpResponse response;
+  response.status = ToWire(status.code()).http_status;
+  response.headers = {{"Content-Type", std::string(content_type)},
+                      {"x-amzn-RequestId", request_id}};
+  response.body = EncodeJsonError(status);
+  return response;
+}
+
+}  // namespace
+
+Frontend::Frontend(const api::Api& api, const broker::Broker& broker,
+                   replication::ReplicatedStore& store, FrontendOptions options)
+    : api_(api), broker_(broker), store_(store), options_(std::move(options)) {
+  for (const auto& operation : api_.Operations()) {
+    counters_[operation] = std::make_unique<OperationCounters>();
+  }
+}
+
+void Frontend::Handle(net::HttpRequest request, net::Responder respond) const {
+  std::string_view path = std::string_view(request.target).substr(0, request.target.find('?'));
+  if (path == "/health" || path == "/metrics" || path.rfind("/_sluice/", 0) == 0) {
+    respond(HandleOperator(request));
+    return;
+  }
+  HandleKinesis(std::move(request), std::move(respond));
+}
+
+void Frontend::HandleKinesis(net::HttpRequest request, net::Responder respond) const {
+  const std::string request_id = NewRequestId();
+  std::string content_type = MediaType(request.Header("content-type"));
+  std::string_view reply_type = content_type == kJsonLegacy ? kJsonLegacy : kJson11;
+  auto fail = [&](const Status& status) { respond(ErrorResponse(status, reply_type, request_id)); };
+
+  if (request.method != "POST") {
+    return fail(Status(ErrorCode::kAccessDenied,
+                       "Unable to determine service/operation name to be authorized"));
+  }
+  std::string_view target = request.Header("x-amz-target");
+  std::string operation;
+  if (target.substr(0, kTargetPrefix.size()) == kTargetPrefix) {
+    operation = std::string(target.substr(kTargetPrefix.size()));
+  }
+  const bool known = !operation.empty() && api_.HasOperation(operation);
+  if (content_type != kJson11 && content_type != kJsonLegacy) {
+    if (content_type == kCbor11) {
+      return fail(Status(ErrorCode::kSerialization,
+                         "CBOR (application/x-amz-cbor-1.1) is not supported yet; configure the "
+                         "client to use JSON (for the Java SDK: -Daws.cborEnabled=false)."));
+    }
+    if (target.empty()) {
+      return fail(Status(ErrorCode::kAccessDenied,
+                         "Unable to determine service/operation name to be authorized"));
+    }
+    return fail(Status(ErrorCode::kUnknownOperation, ""));
+  }
+  if (!known) return fail(Status(ErrorCode::kUnknownOperation, ""));
+  if (request.body.empty()) return fail(Status(ErrorCode::kSerialization, ""));
+  auto input = api::Value::parse(request.body, nullptr, /*allow_exceptions=*/false);
+  if (input.is_discarded() || !input.is_object()) {
+    return fail(Status(ErrorCode::kSerialization, ""));
+  }
+  auto credentials = ReadCredentials(request);
+  if (!credentials.ok()) return fail(credentials.status());
+
+  api::RequestContext context;
+  context.request_id = request_id;
+  // A 12-digit access key id names the account (handy for multi-tenant tests); any other key
+  // acts in the configured account.
+  const std::string& key = credentials->access_key_id;
+  bool numeric_key = key.size() == 12 &&
+                     std::all_of(key.begin(), key.end(), [](char c) { return std::isdigit(c); });
+  context.caller.account = numeric_key ? key : options_.account_id;
+  context.caller.region =
+      credentials->region.empty() ? options_.default_region : credentials->region;
+
+  OperationCounters* counters = counters_.find(operation)->second.get();
+  counters->requests.fetch_add(1, std::memory_order_relaxed);
+  api_.Invoke(
+      context, operation, std::move(input),
+      [respond = std::move(respond), request_id, reply_type = std::string(reply_type), operation,
+       counters](Result<api::Value> result) {
+        if (!result.ok()) {
+          counters->errors.fetch_add(1, std::memory_order_relaxed);
+          const Status& status = result.status();
+          if (ToWire(status.code()).http_status >= 500) {
+            Logger("protocol")->warn("{} {} failed: {}", request_id, operation, status.message());
+          }
+          respond(ErrorResponse(status, reply_type, request_id));
+          return;
+        }
+        net::HttpResponse response;
+        response.headers = {{"Content-Type", reply_type}, {"x-amzn-RequestId", request_id}};
+        response.body = EncodeJsonBody(std::move(result).value());
+        respond(std::move(response));
+      });
+}
+
+net::HttpResponse Frontend::Reject(net::RejectReason reason) const {
+  Status status;
+  switch (reason) {
+    case net::RejectReason::kBodyTooLarge:
+      status = Status(ErrorCode::kRequestTooLarge, "Request body exceeds the limit of " +
+                                                       std::to_string(options_.max_body_bytes) +
+                                                       " bytes.");
+      break;
+    case net::RejectReason::kHeaderTooLarge:
+      status = Status(ErrorCode::kRequestTooLarge, "Request headers are too large.");
+      break;
+    case net::RejectReason::kMalformed:
+      status = Status(ErrorCode::kSerialization, "Malformed HTTP request.");
+      break;
+  }
+  return ErrorResponse(status, kJson11, NewRequestId());
+}
+
+}  // namespace sluice::protocol

@@ -1,0 +1,136 @@
+#include "api/validator.h"
+
+#include <gtest/gtest.h>
+
+#include "api/model.h"
+
+namespace sluice::api {
+namespace {
+
+Status Validate(const std::string& operation, const std::string& json) {
+  Value input = Value::parse(json);
+  const Shape* shape = ApiModel::Get().Input(operation);
+  EXPECT_NE(shape, nullptr) << operation;
+  return ValidateInput(*shape, input);
+}
+
+TEST(ValidatorTest, KnowsEveryOperationOfTheModel) {
+  EXPECT_EQ(ApiModel::Get().operations().size(), 39u);
+}
+
+TEST(ValidatorTest, AcceptsAValidRequest) {
+  EXPECT_TRUE(Validate("CreateStream", R"({"StreamName":"ok-name_1.x","ShardCount":2})").ok());
+}
+
+TEST(ValidatorTest, PatternViolationUsesCoralText) {
+  Status status = Validate("CreateStream", R"({"StreamName":"x!","ShardCount":1})");
+  EXPECT_EQ(status.code(), ErrorCode::kValidation);
+  EXPECT_EQ(status.message(),
+            "1 validation error detected: Value 'x!' at 'streamName' failed to satisfy constraint: "
+            "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+");
+}
+
+TEST(ValidatorTest, NullRequiredMember) {
+  Status status =
+      Validate("GetShardIterator", R"({"StreamName":"s","ShardIteratorType":"LATEST"})");
+  EXPECT_EQ(status.message(),
+            "1 validation error detected: Value null at 'shardId' failed to satisfy constraint: "
+            "Member must not be null");
+}
+
+TEST(ValidatorTest, SeveralErrorsAreCountedAndJoined) {
+  Status status = Validate("CreateStream", R"({"StreamName":"","ShardCount":0})");
+  EXPECT_EQ(status.message(),
+            "3 validation errors detected: "
+            "Value '' at 'streamName' failed to satisfy constraint: Member must satisfy regular "
+            "expression pattern: [a-zA-Z0-9_.-]+; "
+            "Value '' at 'streamName' failed to satisfy constraint: Member must have length "
+            "greater than or equal to 1; "
+            "Value '0' at 'shardCount' failed to satisfy constraint: Member must have value "
+            "greater than or equal to 1");
+}
+
+TEST(ValidatorTest, NestedListPathsAndBlobs) {
+  std::string key(257, 'k');
+  Status status =
+      Validate("PutRecords",
+               R"({"StreamName":"s","Records":[{"Data":"AAAA","PartitionKey":")" + key + R"("}]})");
+  EXPECT_EQ(status.message(),
+            "1 validation error detected: Value '" + key +
+                "' at 'records.1.member.partitionKey' failed to satisfy constraint: Member must "
+                "have length less than or equal to 256");
+  Status missing = Validate("PutRecords", R"({"StreamName":"s","Records":[{"PartitionKey":"k"}]})");
+  EXPECT_EQ(missing.message(),
+            "1 validation error detected: Value null at 'records.1.member.data' failed to satisfy "
+            "constraint: Member must not be null");
+}
+
+TEST(ValidatorTest, EnumViolation) {
+  Status status = Validate("GetShardIterator",
+                           R"({"StreamName":"s","ShardId":"0","ShardIteratorType":"NOPE"})");
+  EXPECT_EQ(status.message(),
+            "1 validation error detected: Value 'NOPE' at 'shardIteratorType' failed to satisfy "
+            "constraint: Member must satisfy enum value set: [AT_SEQUENCE_NUMBER, "
+            "AFTER_SEQUENCE_NUMBER, TRIM_HORIZON, LATEST, AT_TIMESTAMP]");
+}
+
+TEST(ValidatorTest, AtMostTenErrorsAreReported) {
+  std::string records = "[";
+  for (int i = 0; i < 12; ++i) records += std::string(i ? "," : "") + R"({"Data":"AAAA"})";
+  records += "]";
+  Status status = Validate("PutRecords", R"({"StreamName":"s","Records":)" + records + "}");
+  EXPECT_EQ(status.message().rfind("10 validation errors detected: ", 0), 0u);
+}
+
+TEST(ValidatorTest, ListsOfStructuresPrintLikeJavaModelObjects) {
+  std::string records = "[";
+  for (int i = 0; i < 501; ++i)
+    records += std::string(i ? "," : "") + R"({"Data":"eA==","PartitionKey":"k"})";
+  records += "]";
+  Status status = Validate("PutRecords", R"({"StreamName":"s","Records":)" + records + "}");
+  std::string entry = "{Data: java.nio.HeapByteBuffer[pos=0 lim=1 cap=1],PartitionKey: k}";
+  std::string printed = "[" + entry;
+  for (int i = 1; i < 501; ++i) printed += ", " + entry;
+  printed += "]";
+  EXPECT_EQ(status.message(), "1 validation error detected: Value '" + printed +
+                                  "' at 'records' failed to satisfy constraint: Member must have "
+                                  "length less than or equal to 500");
+}
+
+TEST(ValidatorTest, WrongTypesAreSerializationErrors) {
+  EXPECT_EQ(Validate("CreateStream", R"({"StreamName":12})").message(),
+            "class java.math.BigDecimal can not be converted to an String");
+  EXPECT_EQ(Validate("CreateStream", R"({"StreamName":"s","ShardCount":"2"})").message(),
+            "class java.lang.String can not be converted to an Integer");
+  EXPECT_EQ(Validate("CreateStream", R"({"StreamName":"s","ShardCount":true})").code(),
+            ErrorCode::kSerialization);
+  EXPECT_EQ(Validate("PutRecords", R"({"StreamName":"s","Records":{}})").message(),
+            "Start of structure or map found where not expected.");
+  EXPECT_EQ(
+      Validate("PutRecord", R"({"StreamName":"s","Data":"abc","PartitionKey":"k"})").message(),
+      "'abc' can not be converted to a Blob: Base64 encoded length is expected a multiple of "
+      "4 bytes but found: 3");
+  EXPECT_EQ(
+      Validate("DeleteStream", R"({"StreamName":"s","EnforceConsumerDeletion":"yes"})").message(),
+      "'YES' can not be converted to an Boolean");
+}
+
+TEST(ValidatorTest, BlobsAreDecodedAndUnknownMembersDropped) {
+  Value input = Value::parse(R"({"StreamName":"s","Data":"aGk=","PartitionKey":"k","Bogus":1})");
+  ASSERT_TRUE(ValidateInput(*ApiModel::Get().Input("PutRecord"), input).ok());
+  ASSERT_TRUE(input["Data"].is_binary());
+  EXPECT_EQ(std::string(input["Data"].get_binary().begin(), input["Data"].get_binary().end()),
+            "hi");
+  EXPECT_FALSE(input.contains("Bogus"));
+}
+
+TEST(ValidatorTest, HugeStringsDoNotReachTheRegexEngine) {
+  std::string name(1 << 20, 'a');
+  Status status = Validate("DescribeStream", R"({"StreamName":")" + name + "\"}");
+  EXPECT_EQ(status.code(), ErrorCode::kValidation);
+  EXPECT_NE(status.message().find("Member must have length less than or equal to 128"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace sluice::api

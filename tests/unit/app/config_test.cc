@@ -1,0 +1,78 @@
+#include "app/config.h"
+
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace sluice::app {
+namespace {
+
+TEST(ConfigTest, DefaultsMatchTheIssue) {
+  bool help = false;
+  const char* argv[] = {"sluice"};
+  const char* envp[] = {nullptr};
+  auto config = LoadConfig(1, argv, envp, help);
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->listen, "0.0.0.0:4567");
+  EXPECT_EQ(config->data_dir, "./data");
+  EXPECT_EQ(config->create_stream_ms, 500);
+  EXPECT_EQ(config->account_id, "000000000000");
+  EXPECT_EQ(config->region, "us-east-1");
+  EXPECT_EQ(config->durability, "fsync");
+}
+
+TEST(ConfigTest, FlagBeatsEnvironmentBeatsFileBeatsDefault) {
+  std::string file = ::testing::TempDir() + "/sluice-config-test.json";
+  std::ofstream(file)
+      << R"({"region": "file-region", "account-id": "111111111111", "nodes": 5, "quorum": 3})";
+  std::string config_flag = "--config=" + file;
+  const char* argv[] = {"sluice", config_flag.c_str(), "--region", "flag-region"};
+  const char* envp[] = {"SLUICE_REGION=env-region", "SLUICE_ACCOUNT_ID=222222222222", nullptr};
+  bool help = false;
+  auto config = LoadConfig(4, argv, envp, help);
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->region, "flag-region");
+  EXPECT_EQ(config->account_id, "222222222222");
+  EXPECT_EQ(config->nodes, 5);
+  EXPECT_EQ(config->quorum, 3);
+  EXPECT_EQ(config->listen, "0.0.0.0:4567");
+}
+
+TEST(ConfigTest, BadInputIsExplained) {
+  bool help = false;
+  const char* envp[] = {nullptr};
+  const char* unknown[] = {"sluice", "--nope=1"};
+  EXPECT_FALSE(LoadConfig(2, unknown, envp, help).ok());
+  const char* not_number[] = {"sluice", "--nodes=three"};
+  EXPECT_EQ(LoadConfig(2, not_number, envp, help).status().message(),
+            "--nodes: nodes needs a whole number, not 'three'");
+  const char* bad_quorum[] = {"sluice", "--quorum=4"};
+  EXPECT_FALSE(LoadConfig(2, bad_quorum, envp, help).ok());
+  const char* help_flag[] = {"sluice", "--help"};
+  EXPECT_TRUE(LoadConfig(2, help_flag, envp, help).ok());
+  EXPECT_TRUE(help);
+}
+
+// config/sluice.json documents every setting with its default; keep them in step.
+TEST(ConfigTest, ShippedConfigFileListsEverySettingWithItsDefault) {
+  std::ifstream in(std::string(SLUICE_SOURCE_DIR) + "/config/sluice.json");
+  ASSERT_TRUE(in);
+  auto doc = nlohmann::json::parse(in);
+  for (const auto& setting : DescribeSettings()) {
+    ASSERT_TRUE(doc.contains(setting.name)) << setting.name;
+    ASSERT_TRUE(doc.contains("_" + setting.name)) << "no comment for " << setting.name;
+    const auto& value = doc[setting.name];
+    std::string text = value.is_string() ? value.get<std::string>() : value.dump();
+    EXPECT_EQ(text, setting.default_value) << setting.name;
+  }
+  for (const auto& [key, value] : doc.items()) {
+    if (key.rfind("_", 0) == 0) continue;
+    bool known = false;
+    for (const auto& setting : DescribeSettings()) known = known || setting.name == key;
+    EXPECT_TRUE(known) << "config/sluice.json has unknown setting " << key;
+  }
+}
+
+}  // namespace
+}  // namespace sluice::app

@@ -1,0 +1,297 @@
+// The broker over a real three-node replicated store in a temp directory.
+#include "sluice/broker/broker.h"
+
+#include <filesystem>
+#include <future>
+#include <set>
+
+#include <gtest/gtest.h>
+
+namespace sluice::broker {
+namespace {
+
+namespace fs = std::filesystem;
+
+class BrokerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("sluice-broker-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    Open();
+  }
+  void TearDown() override {
+    Close();
+    fs::remove_all(dir_);
+  }
+  void Open() {
+    auto store = replication::ReplicatedStore::Open(dir_, {});
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    store_ = std::move(*store);
+    IteratorCodec::Key key;
+    key.fill(3);
+    BrokerOptions options;
+    options.create_delay = options.delete_delay = options.update_delay =
+        std::chrono::milliseconds(0);
+    broker_ = std::make_unique<Broker>(io_, *store_, IteratorCodec(key), options);
+    ASSERT_TRUE(broker_->Recover().ok());
+  }
+  void Close() {
+    broker_.reset();
+    if (store_) store_->Close();
+    store_.reset();
+  }
+
+  Status Create(const std::string& name, uint32_t shards) {
+    std::promise<Status> done;
+    CreateStreamRequest request;
+    request.name = name;
+    request.shard_count = shards;
+    broker_->CreateStream(caller_, request, [&](Result<Done> r) { done.set_value(r.status()); });
+    return done.get_future().get();
+  }
+  Result<PutRecordsResult> Put(const std::string& name, std::vector<PutEntry> entries) {
+    std::promise<Result<PutRecordsResult>> done;
+    broker_->PutRecords(caller_, {name, ""}, std::move(entries),
+                        [&](Result<PutRecordsResult> r) { done.set_value(std::move(r)); });
+    return done.get_future().get();
+  }
+  std::string Iterator(const std::string& name, const std::string& shard, const std::string& type,
+                       std::optional<std::string> seq = std::nullopt,
+                       std::optional<int64_t> at_ms = std::nullopt) {
+    IteratorRequest request{{name, ""}, shard, type, seq, at_ms};
+    auto it = broker_->GetShardIterator(caller_, request);
+    EXPECT_TRUE(it.ok()) << it.status().message();
+    return it.ok() ? *it : "";
+  }
+
+  fs::path dir_;
+  boost::asio::io_context io_;
+  std::unique_ptr<replication::ReplicatedStore> store_;
+  std::unique_ptr<Broker> broker_;
+  Caller caller_{"000000000000", "us-east-1"};
+};
+
+TEST_F(BrokerTest, CreateDescribeAndDuplicate) {
+  ASSERT_TRUE(Create("s1", 3).ok());
+  auto described = broker_->DescribeStream(caller_, {"s1", ""}, std::nullopt, "");
+  ASSERT_TRUE(described.ok());
+  EXPECT_EQ(described->stream.shards.size(), 3u);
+  EXPECT_EQ(described->stream.status, StreamStatus::kActive);
+  EXPECT_EQ(described->stream.Arn(), "arn:aws:kinesis:us-east-1:000000000000:stream/s1");
+  Status again = Create("s1", 1);
+  EXPECT_EQ(again.code(), ErrorCode::kResourceInUse);
+  EXPECT_EQ(again.message(), "Stream s1 under account 000000000000 already exists.");
+}
+
+TEST_F(BrokerTest, UnknownStreamIsNotFoundWithAwsText) {
+  auto described = broker_->DescribeStream(caller_, {"nope", ""}, std::nullopt, "");
+  ASSERT_FALSE(described.ok());
+  EXPECT_EQ(described.status().code(), ErrorCode::kResourceNotFound);
+  EXPECT_EQ(described.status().message(), "Stream nope under account 000000000000 not found.");
+}
+
+TEST_F(BrokerTest, RecordsRouteByMd5AndReadBackInOrder) {
+  ASSERT_TRUE(Create("s", 4).ok());
+  std::vector<PutEntry> entries;
+  for (int i = 0; i < 200; ++i)
+    entries.push_back({"data-" + std::to_string(i), "key-" + std::to_string(i), std::nullopt});
+  auto put = Put("s", entries);
+  ASSERT_TRUE(put.ok());
+  EXPECT_EQ(put->failed, 0u);
+  auto described = broker_->DescribeStream(caller_, {"s", ""}, std::nullopt, "");
+  size_t read_total = 0;
+  for (const auto& shard : described->stream.shards) {
+    auto result = broker_->GetRecords(Iterator("s", shard.Id(), "TRIM_HORIZON"), std::nullopt);
+    ASSERT_TRUE(result.ok());
+    std::string previous;
+    for (const auto& record : result->records) {
+      EXPECT_TRUE(shard.range.Contains(HashKeyForPartitionKey(record.partition_key)));
+      if (!previous.empty()) {
+        EXPECT_LT(previous, record.sequence_number);
+      }
+      previous = record.sequence_number;
+    }
+    read_total += result->records.size();
+  }
+  EXPECT_EQ(read_total, 200u);
+}
+
+TEST_F(BrokerTest, IteratorTypesPositionWhereAwsDoes) {
+  ASSERT_TRUE(Create("s", 1).ok());
+  auto put =
+      Put("s", {{"a", "k", std::nullopt}, {"b", "k", std::nullopt}, {"c", "k", std::nullopt}});
+  ASSERT_TRUE(put.ok());
+  const std::string second = put->records[1].sequence_number;
+  auto read = [&](const std::string& it) {
+    std::vector<std::string> data;
+    for (const auto& r : broker_->GetRecords(it, std::nullopt)->records) data.push_back(r.data);
+    return data;
+  };
+  const std::string shard = "shardId-000000000000";
+  EXPECT_EQ(read(Iterator("s", shard, "TRIM_HORIZON")), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(read(Iterator("s", shard, "AT_SEQUENCE_NUMBER", second)),
+            (std::vector<std::string>{"b", "c"}));
+  EXPECT_EQ(read(Iterator("s", shard, "AFTER_SEQUENCE_NUMBER", second)),
+            (std::vector<std::string>{"c"}));
+  std::string latest = Iterator("s", shard, "LATEST");
+  EXPECT_TRUE(read(latest).empty());
+  EXPECT_EQ(read(Iterator("s", "0", "AT_TIMESTAMP", std::nullopt, 0)),
+            (std::vector<std::string>{"a", "b", "c"}));
+  ASSERT_TRUE(Put("s", {{"d", "k", std::nullopt}}).ok());
+  EXPECT_EQ(read(latest), (std::vector<std::string>{"d"}));
+}
+
+TEST_F(BrokerTest, ChainedIteratorsReadEveryRecordOnceWithLimits) {
+  ASSERT_TRUE(Create("s", 1).ok());
+  std::vector<PutEntry> entries;
+  for (int i = 0; i < 50; ++i) entries.push_back({std::to_string(i), "k", std::nullopt});
+  ASSERT_TRUE(Put("s", entries).ok());
+  std::string it = Iterator("s", "shardId-000000000000", "TRIM_HORIZON");
+  std::vector<std::string> seen;
+  for (int round = 0; round < 20; ++round) {
+    auto result = broker_->GetRecords(it, 7);
+    ASSERT_TRUE(result.ok());
+    for (const auto& r : result->records) seen.push_back(r.data);
+    ASSERT_TRUE(result->next_iterator);
+    if (result->records.empty()) {
+      EXPECT_EQ(result->millis_behind_latest, 0);
+    }
+    it = *result->next_iterator;
+  }
+  ASSERT_EQ(seen.size(), 50u);
+  for (int i = 0; i < 50; ++i) EXPECT_EQ(seen[i], std::to_string(i));
+}
+
+TEST_F(BrokerTest, BadSequenceNumbersAndIteratorsAreInvalidArguments) {
+  ASSERT_TRUE(Create("s", 2).ok());
+  auto put = Put("s", {{"a", "k", std::string("0")}});  // explicit hash key 0 -> shard 0
+  ASSERT_TRUE(put.ok());
+  EXPECT_EQ(put->records[0].shard_id, "shardId-000000000000");
+  IteratorRequest wrong_shard{{"s", ""},
+                              "shardId-000000000001",
+                              "AT_SEQUENCE_NUMBER",
+                              put->records[0].sequence_number,
+                              std::nullopt};
+  auto it = broker_->GetShardIterator(caller_, wrong_shard);
+  ASSERT_FALSE(it.ok());
+  EXPECT_EQ(it.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(it.status().message(),
+            "Invalid StartingSequenceNumber. It encodes shardId-000000000000, while it was used in "
+            "a call to a shard with shardId-000000000001");
+  auto bad = broker_->GetRecords("AAAAAAAAAAE=", std::nullopt);
+  EXPECT_EQ(bad.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(bad.status().message(), "Invalid ShardIterator.");
+  auto missing_shard = broker_->GetShardIterator(
+      caller_, {{"s", ""}, "shardId-000000000009", "LATEST", std::nullopt, std::nullopt});
+  EXPECT_EQ(missing_shard.status().code(), ErrorCode::kResourceNotFound);
+}
+
+TEST_F(BrokerTest, ExplicitHashKeyOutOfRangeIsRejected) {
+  ASSERT_TRUE(Create("s", 1).ok());
+  auto put = Put("s", {{"a", "k", std::string("340282366920938463463374607431768211456")}});
+  ASSERT_FALSE(put.ok());
+  EXPECT_EQ(put.status().code(), ErrorCode::kInvalidArgument);
+}
+
+TEST_F(BrokerTest, RestartKeepsStreamsRecordsAndSequenceOrder) {
+  ASSERT_TRUE(Create("s", 1).ok());
+  auto before = Put("s", {{"a", "k", std::nullopt}, {"b", "k", std::nullopt}});
+  ASSERT_TRUE(before.ok());
+  Close();
+  Open();
+  auto after = Put("s", {{"c", "k", std::nullopt}});
+  ASSERT_TRUE(after.ok());
+  auto b = SequenceNumber::Parse(before->records[1].sequence_number);
+  auto c = SequenceNumber::Parse(after->records[0].sequence_number);
+  EXPECT_GT(c->seq_index, b->seq_index);
+  auto result =
+      broker_->GetRecords(Iterator("s", "shardId-000000000000", "TRIM_HORIZON"), std::nullopt);
+  ASSERT_EQ(result->records.size(), 3u);
+  EXPECT_EQ(result->records[2].data, "c");
+}
+
+TEST_F(BrokerTest, RetentionChangesFollowAwsRules) {
+  ASSERT_TRUE(Create("s", 1).ok());
+  auto change = [&](int hours, bool increase) {
+    std::promise<Status> done;
+    broker_->ChangeRetention(caller_, {"s", ""}, hours, increase,
+                             [&](Result<Done> r) { done.set_value(r.status()); });
+    return done.get_future().get();
+  };
+  EXPECT_TRUE(change(48, true).ok());
+  EXPECT_EQ(change(24, true).code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(change(72, false).code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(change(10, false).message(),
+            "Minimum allowed retention period is 24 hours. Requested retention period (10 hours) "
+            "is too short.");
+  EXPECT_TRUE(change(24, false).ok());
+  EXPECT_EQ(broker_->DescribeStreamSummary(caller_, {"s", ""})->retention_hours, 24);
+}
+
+TEST_F(BrokerTest, ListStreamsPaginates) {
+  for (auto name : {"a", "b", "c", "d", "e"}) ASSERT_TRUE(Create(name, 1).ok());
+  ListStreamsRequest request;
+  request.limit = 2;
+  std::vector<std::string> names;
+  for (int page = 0; page < 5; ++page) {
+    auto result = broker_->ListStreams(caller_, request);
+    ASSERT_TRUE(result.ok());
+    for (const auto& s : result->streams) names.push_back(s.name);
+    if (!result->has_more) break;
+    request.next_token = *result->next_token;
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"a", "b", "c", "d", "e"}));
+}
+
+TEST_F(BrokerTest, ListShardsPaginatesWithTokens) {
+  ASSERT_TRUE(Create("s", 5).ok());
+  ListShardsRequest request;
+  request.stream = {"s", ""};
+  request.max_results = 2;
+  std::vector<std::string> ids;
+  for (int page = 0; page < 5; ++page) {
+    auto result = broker_->ListShards(caller_, request);
+    ASSERT_TRUE(result.ok()) << result.status().message();
+    for (const auto& shard : result->shards) ids.push_back(shard.Id());
+    if (!result->next_token) break;
+    request = ListShardsRequest{};
+    request.next_token = *result->next_token;
+    request.max_results = 2;
+  }
+  EXPECT_EQ(ids.size(), 5u);
+  EXPECT_EQ(ids.back(), "shardId-000000000004");
+}
+
+TEST_F(BrokerTest, DeleteRemovesTheStream) {
+  ASSERT_TRUE(Create("s", 1).ok());
+  ASSERT_TRUE(Put("s", {{"a", "k", std::nullopt}}).ok());
+  std::promise<Status> done;
+  broker_->DeleteStream(caller_, {"s", ""}, false,
+                        [&](Result<Done> r) { done.set_value(r.status()); });
+  ASSERT_TRUE(done.get_future().get().ok());
+  EXPECT_EQ(broker_->DescribeStreamSummary(caller_, {"s", ""}).status().code(),
+            ErrorCode::kResourceNotFound);
+  ASSERT_TRUE(Create("s", 1).ok());  // a new stream of the same name starts empty
+  auto result =
+      broker_->GetRecords(Iterator("s", "shardId-000000000000", "TRIM_HORIZON"), std::nullopt);
+  EXPECT_TRUE(result->records.empty());
+}
+
+TEST_F(BrokerTest, ShardLimitIsEnforcedWithAwsText) {
+  std::promise<Status> done;
+  CreateStreamRequest request;
+  request.name = "big";
+  request.shard_count = 501;
+  broker_->CreateStream(caller_, request, [&](Result<Done> r) { done.set_value(r.status()); });
+  Status status = done.get_future().get();
+  EXPECT_EQ(status.code(), ErrorCode::kLimitExceeded);
+  EXPECT_NE(
+      status.message().find(
+          "This request would exceed the shard limit for the account 000000000000 in us-east-1."),
+      std::string::npos);
+}
+
+}  // namespace
+}  // namespace sluice::broker

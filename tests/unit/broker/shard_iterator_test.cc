@@ -1,0 +1,89 @@
+#include "sluice/broker/shard_iterator.h"
+
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+#include "sluice/common/base64.h"
+
+namespace sluice::broker {
+namespace {
+
+IteratorCodec::Key KeyOf(unsigned char fill) {
+  IteratorCodec::Key key;
+  key.fill(fill);
+  return key;
+}
+
+IteratorPosition Sample() {
+  return {"000000000000", "us-east-1", "my-stream", 1700000000123, 5, 987654321, 1700000555000};
+}
+
+TEST(ShardIteratorTest, RoundTrips) {
+  IteratorCodec codec(KeyOf(7));
+  auto decoded = codec.Decode(codec.Encode(Sample()));
+  ASSERT_TRUE(decoded);
+  EXPECT_EQ(decoded->account, "000000000000");
+  EXPECT_EQ(decoded->region, "us-east-1");
+  EXPECT_EQ(decoded->stream_name, "my-stream");
+  EXPECT_EQ(decoded->stream_created_ms, 1700000000123);
+  EXPECT_EQ(decoded->shard_index, 5u);
+  EXPECT_EQ(decoded->seq_index, 987654321u);
+  EXPECT_EQ(decoded->issued_ms, 1700000555000);
+}
+
+TEST(ShardIteratorTest, LooksLikeAnAwsIterator) {
+  IteratorCodec codec(KeyOf(7));
+  for (std::string name : {std::string("s"), std::string(128, 'n')}) {
+    IteratorPosition position = Sample();
+    position.stream_name = name;
+    std::string text = codec.Encode(position);
+    EXPECT_LE(text.size(), 512u);
+    auto raw = Base64Decode(text);
+    ASSERT_TRUE(raw);
+    EXPECT_GE(raw->size(), 152u);
+    EXPECT_EQ((raw->size() - 8) % 16, 0u);
+    EXPECT_EQ(raw->substr(0, 8), std::string("\0\0\0\0\0\0\0\1", 8));
+  }
+}
+
+TEST(ShardIteratorTest, ToleratesSurroundingQuotes) {
+  IteratorCodec codec(KeyOf(7));
+  EXPECT_TRUE(codec.Decode("\"" + codec.Encode(Sample()) + "\""));
+}
+
+TEST(ShardIteratorTest, RejectsTamperingAndForeignKeys) {
+  IteratorCodec codec(KeyOf(7));
+  std::string text = codec.Encode(Sample());
+  auto raw = *Base64Decode(text);
+  for (size_t i = 8; i < raw.size(); i += 13) {
+    std::string tampered = raw;
+    tampered[i] = static_cast<char>(tampered[i] ^ 0x01);
+    EXPECT_FALSE(codec.Decode(Base64Encode(tampered))) << "byte " << i;
+  }
+  EXPECT_FALSE(IteratorCodec(KeyOf(8)).Decode(text));
+  EXPECT_FALSE(codec.Decode(""));
+  EXPECT_FALSE(codec.Decode("not base64!"));
+  EXPECT_FALSE(codec.Decode(Base64Encode(raw.substr(0, 100))));
+}
+
+TEST(ShardIteratorTest, EncodingsDifferEvenForTheSamePosition) {
+  IteratorCodec codec(KeyOf(7));
+  EXPECT_NE(codec.Encode(Sample()), codec.Encode(Sample()));  // fresh nonce each time
+}
+
+TEST(ShardIteratorTest, SecretIsCreatedOnceAndKept) {
+  auto dir = std::filesystem::temp_directory_path() / ("sluice-key-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  auto first = LoadOrCreateIteratorKey(dir / "iterator.key");
+  ASSERT_TRUE(first.ok());
+  auto second = LoadOrCreateIteratorKey(dir / "iterator.key");
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(*first, *second);
+  auto perms = std::filesystem::status(dir / "iterator.key").permissions();
+  EXPECT_EQ(perms & std::filesystem::perms::others_read, std::filesystem::perms::none);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace sluice::broker
