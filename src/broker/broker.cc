@@ -135,11 +135,10 @@ std::shared_ptr<Broker::Stream> Broker::Find(const Caller& caller, const StreamR
   return it->second;
 }
 
-void Broker::PersistThen(const StreamInfo& info, std::function<void(Status)> then) {
+Status Broker::Persist(const StreamInfo& info, std::function<void(Status)> then) {
   storage::WriteBatch batch;
   batch.PutMeta(StreamMetaKey(info.account, info.region, info.name), EncodeStreamInfo(info));
-  Status queued = store_.Write(std::move(batch), then);
-  if (!queued.ok()) then(queued);
+  return store_.Write(std::move(batch), std::move(then));
 }
 
 uint32_t Broker::OpenShardsInNamespace(const Caller& caller) const {
@@ -200,19 +199,25 @@ void Broker::CreateStream(const Caller& caller, CreateStreamRequest request, Cal
       return;
     }
   }
-  std::lock_guard stream_lock(stream->meta_mutex);
-  PersistThen(info, [this, stream, key, immediate, done = std::move(done)](Status status) {
+  auto forget = [this, stream, key] {
+    std::unique_lock lock(streams_mutex_);
+    auto it = streams_.find(key);
+    if (it != streams_.end() && it->second == stream) streams_.erase(it);
+  };
+  std::unique_lock stream_lock(stream->meta_mutex);
+  Status queued = Persist(info, [this, stream, forget, immediate, done](Status status) {
     if (!status.ok()) {
-      std::unique_lock lock(streams_mutex_);
-      auto it = streams_.find(key);
-      if (it != streams_.end() && it->second == stream) streams_.erase(it);
-      lock.unlock();
-      done(status);
-      return;
+      forget();
+      return done(status);
     }
     if (!immediate) ScheduleActivation(stream, options_.create_delay);
     done(Done{});
   });
+  stream_lock.unlock();
+  if (!queued.ok()) {
+    forget();  // nothing was written
+    done(queued);
+  }
 }
 
 void Broker::ScheduleActivation(std::shared_ptr<Stream> stream, std::chrono::milliseconds delay) {
@@ -224,10 +229,16 @@ void Broker::ScheduleActivation(std::shared_ptr<Stream> stream, std::chrono::mil
         stream->info.status != StreamStatus::kUpdating) {
       return;
     }
+    StreamStatus previous = stream->info.status;
     stream->info.status = StreamStatus::kActive;
-    PersistThen(stream->info, [name = stream->info.name](Status status) {
+    Status queued = Persist(stream->info, [name = stream->info.name](Status status) {
       if (!status.ok()) Logger("broker")->warn("activating {}: {}", name, status.message());
     });
+    if (!queued.ok()) {
+      // No quorum now: stay as we were and try again shortly.
+      stream->info.status = previous;
+      ScheduleActivation(stream, std::chrono::milliseconds(1000));
+    }
   });
 }
 
@@ -247,26 +258,33 @@ void Broker::DeleteStream(const Caller& caller, const StreamRef& ref,
     lock.unlock();
     return done(messages::StreamNotActive(snapshot));
   }
+  const StreamStatus previous = stream->info.status;
   stream->info.status = StreamStatus::kDeleting;
   bool immediate = options_.delete_delay.count() == 0;
   if (immediate) {
-    lock.unlock();
-    storage::WriteBatch batch;
-    batch.DeleteMeta(StreamMetaKey(stream->info.account, stream->info.region, stream->info.name));
-    batch.DeleteStream(stream->info.uid);
-    Remove(stream);
-    Status queued = store_.Write(std::move(batch), [done](Status status) {
+    Status queued = Erase(stream->info, [done](Status status) {
       if (status.ok()) return done(Done{});
       done(status);
     });
-    if (!queued.ok()) done(queued);
+    if (!queued.ok()) {
+      stream->info.status = previous;  // nothing was written: the stream stays as it was
+      lock.unlock();
+      return done(queued);
+    }
+    lock.unlock();
+    Remove(stream);
     return;
   }
-  PersistThen(stream->info, [this, stream, done = std::move(done)](Status status) {
+  Status queued = Persist(stream->info, [this, stream, done](Status status) {
     if (!status.ok()) return done(status);
     ScheduleRemoval(stream, options_.delete_delay);
     done(Done{});
   });
+  if (!queued.ok()) {
+    stream->info.status = previous;  // nothing was written
+    lock.unlock();
+    done(queued);
+  }
 }
 
 void Broker::ScheduleRemoval(std::shared_ptr<Stream> stream, std::chrono::milliseconds delay) {
@@ -274,15 +292,23 @@ void Broker::ScheduleRemoval(std::shared_ptr<Stream> stream, std::chrono::millis
   timer->async_wait([this, timer, stream](const boost::system::error_code& ec) {
     if (ec || timers_->stopped) return;
     StreamInfo info = stream->Snapshot();
-    storage::WriteBatch batch;
-    batch.DeleteMeta(StreamMetaKey(info.account, info.region, info.name));
-    batch.DeleteStream(info.uid);
-    Remove(stream);
-    Status queued = store_.Write(std::move(batch), [name = info.name](Status status) {
+    Status queued = Erase(info, [name = info.name](Status status) {
       if (!status.ok()) Logger("broker")->warn("deleting {}: {}", name, status.message());
     });
-    if (!queued.ok()) Logger("broker")->warn("deleting {}: {}", info.name, queued.message());
+    if (!queued.ok()) {
+      // No quorum now: try again later rather than leave a DELETING stream behind.
+      Logger("broker")->warn("deleting {}: {}; retrying", info.name, queued.message());
+      return ScheduleRemoval(stream, std::chrono::milliseconds(1000));
+    }
+    Remove(stream);
   });
+}
+
+Status Broker::Erase(const StreamInfo& info, std::function<void(Status)> then) {
+  storage::WriteBatch batch;
+  batch.DeleteMeta(StreamMetaKey(info.account, info.region, info.name));
+  batch.DeleteStream(info.uid);
+  return store_.Write(std::move(batch), std::move(then));
 }
 
 void Broker::Remove(const std::shared_ptr<Stream>& stream) {
@@ -330,11 +356,17 @@ void Broker::ChangeRetention(const Caller& caller, const StreamRef& ref, int hou
     lock.unlock();
     return done(invalid);
   }
+  const int previous = info.retention_hours;
   info.retention_hours = hours;
-  PersistThen(info, [done = std::move(done)](Status status) {
+  Status queued = Persist(info, [done](Status status) {
     if (!status.ok()) return done(status);
     done(Done{});
   });
+  if (!queued.ok()) {
+    info.retention_hours = previous;  // nothing was written
+    lock.unlock();
+    done(queued);
+  }
 }
 
 BrokerCounters Broker::Counters() const {

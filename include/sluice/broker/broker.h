@@ -178,9 +178,14 @@ class Broker {
   class Stream;
   struct Shard;
   std::shared_ptr<Stream> Find(const Caller& caller, const StreamRef& ref, Status& error) const;
-  void PersistThen(const StreamInfo& info, std::function<void(Status)> then);
+  // Queues the stream's metadata. A refused write (no quorum) is returned, and `then` is not
+  // called; otherwise `then` gets the outcome once the write is decided. Callers hold the
+  // stream's meta_mutex, so metadata reaches the log in the order it changed.
+  Status Persist(const StreamInfo& info, std::function<void(Status)> then);
   void ScheduleActivation(std::shared_ptr<Stream> stream, std::chrono::milliseconds delay);
   void ScheduleRemoval(std::shared_ptr<Stream> stream, std::chrono::milliseconds delay);
+  // Queues the deletion of the stream's metadata and records; Status of the queueing.
+  Status Erase(const StreamInfo& info, std::function<void(Status)> then);
   void Remove(const std::shared_ptr<Stream>& stream);
   void ScheduleRetentionSweep();
   void SweepRetention();

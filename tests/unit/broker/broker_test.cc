@@ -126,7 +126,8 @@ TEST_F(BrokerTest, IteratorTypesPositionWhereAwsDoes) {
   const std::string second = put->records[1].sequence_number;
   auto read = [&](const std::string& it) {
     std::vector<std::string> data;
-    for (const auto& r : broker_->GetRecords(it, std::nullopt)->records) data.push_back(r.data);
+    auto result = broker_->GetRecords(it, std::nullopt);  // keep it alive while iterating
+    for (const auto& r : result->records) data.push_back(r.data);
     return data;
   };
   const std::string shard = "shardId-000000000000";
@@ -277,6 +278,26 @@ TEST_F(BrokerTest, DeleteRemovesTheStream) {
   auto result =
       broker_->GetRecords(Iterator("s", "shardId-000000000000", "TRIM_HORIZON"), std::nullopt);
   EXPECT_TRUE(result->records.empty());
+}
+
+TEST_F(BrokerTest, WithoutAQuorumNothingChanges) {
+  ASSERT_TRUE(Create("s", 1).ok());
+  ASSERT_TRUE(store_->FailNode("az-a").ok());
+  ASSERT_TRUE(store_->FailNode("az-b").ok());
+  std::promise<Status> deleted;
+  broker_->DeleteStream(caller_, {"s", ""}, false,
+                        [&](Result<Done> r) { deleted.set_value(r.status()); });
+  EXPECT_EQ(deleted.get_future().get().code(), ErrorCode::kUnavailable);
+  auto summary = broker_->DescribeStreamSummary(caller_, {"s", ""});
+  ASSERT_TRUE(summary.ok());
+  EXPECT_EQ(summary->status, StreamStatus::kActive);
+  EXPECT_EQ(Create("t", 1).code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(broker_->DescribeStreamSummary(caller_, {"t", ""}).status().code(),
+            ErrorCode::kResourceNotFound);
+  auto put = Put("s", {{"a", "k", std::nullopt}});
+  ASSERT_TRUE(put.ok());
+  EXPECT_EQ(put->failed, 1u);
+  EXPECT_EQ(put->records[0].error_code, "InternalFailure");
 }
 
 TEST_F(BrokerTest, ShardLimitIsEnforcedWithAwsText) {
