@@ -394,6 +394,30 @@ class SluiceServer:
         finally:
             conn.close()
 
+    # -- the operator API --------------------------------------------------------------------
+
+    def node_action(self, node, action):
+        """POST /_sluice/nodes/<node>/<action>; returns (status, body)."""
+        status, _, body = self.http_request("POST", f"/_sluice/nodes/{node}/{action}")
+        return status, body
+
+    def nodes(self):
+        """GET /_sluice/nodes as {name: node}."""
+        status, _, body = self.http_request("GET", "/_sluice/nodes")
+        if status != 200:
+            raise AssertionError(f"/_sluice/nodes answered {status}: {body!r}")
+        return {n["name"]: n for n in json.loads(body)["nodes"]}
+
+    def wait_all_healthy(self, timeout=60):
+        """Waits until every storage node is healthy; returns the nodes."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            nodes = self.nodes()
+            if all(n["state"] == "healthy" for n in nodes.values()):
+                return nodes
+            time.sleep(0.1)
+        raise AssertionError(f"nodes not healthy after {timeout}s: {self.nodes()}")
+
     def health_status(self):
         return self.http_request("GET", "/health")[0]
 

@@ -71,24 +71,15 @@ class ChaosTest(unittest.TestCase):
         outcome = getattr(self, "_outcome", None)
         return bool(outcome and not outcome.success)
 
-    def operator(self, node, action):
-        status, _, body = self.server.http_request("POST", f"/_sluice/nodes/{node}/{action}")
-        self.assertEqual(status, 200, body)
+    def operator(self, node, action, expect=200):
+        status, body = self.server.node_action(node, action)
+        self.assertEqual(status, expect, body)
 
     def nodes(self):
-        import json
-        status, _, body = self.server.http_request("GET", "/_sluice/nodes")
-        self.assertEqual(status, 200)
-        return {n["name"]: n for n in json.loads(body)["nodes"]}
+        return self.server.nodes()
 
     def wait_all_healthy(self, timeout=60):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            nodes = self.nodes()
-            if all(n["state"] == "healthy" for n in nodes.values()):
-                return nodes
-            time.sleep(0.2)
-        self.fail(f"nodes not healthy after {timeout}s: {self.nodes()}")
+        return self.server.wait_all_healthy(timeout)
 
     def test_every_acknowledged_record_survives_the_faults(self):
         client = self.server.boto3_client()

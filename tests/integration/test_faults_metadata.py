@@ -1,6 +1,5 @@
 """Stream metadata and reads under AZ faults: what was acknowledged comes back exactly, what was
 refused never appears, and committed data stays readable with a single node left."""
-import json
 import os
 import shutil
 import time
@@ -21,23 +20,14 @@ class FaultsMetadataTest(unittest.TestCase):
         return bool(outcome and not outcome.success)
 
     def operator(self, node, action, expect=200):
-        status, _, body = self.server.http_request("POST", f"/_sluice/nodes/{node}/{action}")
+        status, body = self.server.node_action(node, action)
         self.assertEqual(status, expect, body)
-        return body
 
     def nodes(self):
-        status, _, body = self.server.http_request("GET", "/_sluice/nodes")
-        self.assertEqual(status, 200)
-        return {n["name"]: n for n in json.loads(body)["nodes"]}
+        return self.server.nodes()
 
     def wait_all_healthy(self, timeout=60):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            nodes = self.nodes()
-            if all(n["state"] == "healthy" for n in nodes.values()):
-                return nodes
-            time.sleep(0.1)
-        self.fail(f"nodes not healthy after {timeout}s: {self.nodes()}")
+        return self.server.wait_all_healthy(timeout)
 
     def streams(self):
         return sorted(self.client.list_streams()["StreamNames"])

@@ -16,9 +16,11 @@
 
 #include "faulty_node.h"
 #include "sluice/replication/replicated_store.h"
-#include "temp_dir.h"
+#include "support/temp_dir.h"
 
 namespace sluice::replication::testing {
+
+using sluice::testing::TempDir;
 
 using namespace std::chrono_literals;
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "sluice/storage/storage_node.h"
-#include "temp_dir.h"
+#include "support/temp_dir.h"
 
 namespace sluice::storage {
 namespace {
@@ -61,7 +61,7 @@ class RocksNodeTest : public ::testing::Test {
     return range;
   }
 
-  testing::TempDir dir_;
+  sluice::testing::TempDir dir_;
   std::unique_ptr<StorageNode> node_;
   uint64_t lsn_ = 0;
 };
@@ -382,7 +382,7 @@ TEST_F(RocksNodeTest, ReadsRunConcurrentlyWithWrites) {
 }
 
 TEST(RocksNodeOpenTest, FailsCleanlyWhenTheDirectoryCannotBeCreated) {
-  testing::TempDir dir;
+  sluice::testing::TempDir dir;
   std::filesystem::path file = dir.path() / "file";
   { std::ofstream(file) << "x"; }
   auto node = OpenRocksNode("az-a", file / "sub");

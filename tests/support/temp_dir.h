@@ -6,14 +6,13 @@
 #include <string>
 #include <system_error>
 
-namespace sluice::replication::testing {
+namespace sluice::testing {
 
 // A fresh directory under the system temp directory, removed with its content on destruction.
 class TempDir {
  public:
   TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "sluice-replication-XXXXXX").string();
+    std::string pattern = (std::filesystem::temp_directory_path() / "sluice-test-XXXXXX").string();
     if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
   }
   ~TempDir() {
@@ -29,4 +28,4 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-}  // namespace sluice::replication::testing
+}  // namespace sluice::testing
