@@ -54,23 +54,28 @@ measure() {  # label port
   done
 }
 
-start_sluice() {  # label durability extra...
+start_sluice() {  # label durability extra...; sets $port and $server_pid
   local label=$1 durability=$2
   shift 2
-  local port
   port=$(free_port)
   "$sluice" --listen "127.0.0.1:$port" --data-dir "$root/$label" --create-stream-ms 0 \
     --durability "$durability" --log-level warn "$@" >"$root/$label.log" 2>&1 &
-  pids+=($!)
+  server_pid=$!
+  pids+=("$server_pid")
   wait_up "$port"
-  echo "$port"
 }
+stop_server() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; }
 
-port=$(start_sluice sluice-fsync fsync); measure "Sluice, 3 nodes, fsync" "$port"; kill "${pids[-1]}"
-port=$(start_sluice sluice-buffered buffered); measure "Sluice, 3 nodes, buffered" "$port"; kill "${pids[-1]}"
-port=$(start_sluice sluice-degraded fsync)
+start_sluice sluice-fsync fsync
+measure "Sluice, 3 nodes, fsync" "$port"
+stop_server
+start_sluice sluice-buffered buffered
+measure "Sluice, 3 nodes, buffered" "$port"
+stop_server
+start_sluice sluice-degraded fsync
 curl -s -X POST "http://127.0.0.1:$port/_sluice/nodes/az-c/fail" >/dev/null
-measure "Sluice, fsync, az-c failed" "$port"; kill "${pids[-1]}"
+measure "Sluice, fsync, az-c failed" "$port"
+stop_server
 
 port=$(free_port)
 node "$peer_dir/node_modules/kinesalite/cli.js" --port "$port" --createStreamMs 0 --shardLimit 1000 \
