@@ -519,3 +519,29 @@ def read_shard(client, iterator, limit=10000):
         if not out["Records"] and out.get("MillisBehindLatest") == 0:
             break
     return records
+
+
+class FaultTestCase(unittest.TestCase):
+    """A fresh server per test, with a short node timeout, for tests that break storage nodes.
+    Its data directory and log are kept when the test fails."""
+
+    server_name = "faults"
+
+    def setUp(self):
+        self.server = SluiceServer(name=self.server_name,
+                                   extra_args=("--node-timeout-ms", "1000")).start()
+        self.addCleanup(lambda: self.server.cleanup(keep=self._failed()))
+
+    def _failed(self):
+        outcome = getattr(self, "_outcome", None)
+        return bool(outcome and not outcome.success)
+
+    def operator(self, node, action, expect=200):
+        status, body = self.server.node_action(node, action)
+        self.assertEqual(status, expect, body)
+
+    def nodes(self):
+        return self.server.nodes()
+
+    def wait_all_healthy(self, timeout=60):
+        return self.server.wait_all_healthy(timeout)

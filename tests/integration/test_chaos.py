@@ -61,25 +61,8 @@ class Producer(threading.Thread):
                 client = self.client()
 
 
-class ChaosTest(unittest.TestCase):
-    def setUp(self):
-        self.server = harness.SluiceServer(
-            name="chaos", extra_args=("--node-timeout-ms", "1000")).start()
-        self.addCleanup(lambda: self.server.cleanup(keep=self._failed()))
-
-    def _failed(self):
-        outcome = getattr(self, "_outcome", None)
-        return bool(outcome and not outcome.success)
-
-    def operator(self, node, action, expect=200):
-        status, body = self.server.node_action(node, action)
-        self.assertEqual(status, expect, body)
-
-    def nodes(self):
-        return self.server.nodes()
-
-    def wait_all_healthy(self, timeout=60):
-        return self.server.wait_all_healthy(timeout)
+class ChaosTest(harness.FaultTestCase):
+    server_name = "chaos"
 
     def test_every_acknowledged_record_survives_the_faults(self):
         client = self.server.boto3_client()

@@ -8,26 +8,12 @@ import unittest
 import harness
 
 
-class FaultsMetadataTest(unittest.TestCase):
+class FaultsMetadataTest(harness.FaultTestCase):
+    server_name = "faults-meta"
+
     def setUp(self):
-        self.server = harness.SluiceServer(
-            name="faults-meta", extra_args=("--node-timeout-ms", "1000")).start()
-        self.addCleanup(lambda: self.server.cleanup(keep=self._failed()))
+        super().setUp()
         self.client = self.server.boto3_client()
-
-    def _failed(self):
-        outcome = getattr(self, "_outcome", None)
-        return bool(outcome and not outcome.success)
-
-    def operator(self, node, action, expect=200):
-        status, body = self.server.node_action(node, action)
-        self.assertEqual(status, expect, body)
-
-    def nodes(self):
-        return self.server.nodes()
-
-    def wait_all_healthy(self, timeout=60):
-        return self.server.wait_all_healthy(timeout)
 
     def streams(self):
         return sorted(self.client.list_streams()["StreamNames"])
