@@ -266,6 +266,21 @@ Result<std::optional<uint64_t>> RocksNode::FirstSeqAtOrAfter(uint64_t stream_uid
   return SearchArrival(it.get(), stream_uid, shard_index, at_ms, from_seq, to_seq);
 }
 
+// The sequence index of the record `it` points at, if it is valid and inside `prefix` (one
+// shard); a read error becomes a failed Result.
+Result<std::optional<uint64_t>> RocksNode::SeqUnder(const rocksdb::Iterator& it,
+                                                    const std::string& prefix) const {
+  if (!it.Valid()) {
+    if (!it.status().ok()) return Failure("read", it.status());
+    return std::optional<uint64_t>();
+  }
+  uint64_t seq = 0;
+  if (!it.key().starts_with(prefix) || !codec::DecodeSeqIndex(it.key().ToStringView(), &seq)) {
+    return std::optional<uint64_t>();
+  }
+  return std::optional<uint64_t>(seq);
+}
+
 Result<std::optional<uint64_t>> RocksNode::LastSeq(uint64_t stream_uid,
                                                    uint32_t shard_index) const {
   const std::string prefix = codec::ShardPrefix(stream_uid, shard_index);
@@ -277,15 +292,7 @@ Result<std::optional<uint64_t>> RocksNode::LastSeq(uint64_t stream_uid,
   read.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(db_->db->NewIterator(read, column(kRecordsColumn)));
   it->SeekForPrev(codec::RecordKey(stream_uid, shard_index, UINT64_MAX));
-  if (!it->Valid()) {
-    if (!it->status().ok()) return Failure("read", it->status());
-    return std::optional<uint64_t>();
-  }
-  uint64_t seq = 0;
-  if (!it->key().starts_with(prefix) || !codec::DecodeSeqIndex(it->key().ToStringView(), &seq)) {
-    return std::optional<uint64_t>();
-  }
-  return std::optional<uint64_t>(seq);
+  return SeqUnder(*it, prefix);
 }
 
 Result<std::optional<uint64_t>> RocksNode::FirstSeq(uint64_t stream_uid,
@@ -297,15 +304,7 @@ Result<std::optional<uint64_t>> RocksNode::FirstSeq(uint64_t stream_uid,
   read.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(db_->db->NewIterator(read, column(kRecordsColumn)));
   it->Seek(prefix);
-  if (!it->Valid()) {
-    if (!it->status().ok()) return Failure("read", it->status());
-    return std::optional<uint64_t>();
-  }
-  uint64_t seq = 0;
-  if (!it->key().starts_with(prefix) || !codec::DecodeSeqIndex(it->key().ToStringView(), &seq)) {
-    return std::optional<uint64_t>();
-  }
-  return std::optional<uint64_t>(seq);
+  return SeqUnder(*it, prefix);
 }
 
 Result<std::optional<std::string>> RocksNode::GetMeta(const std::string& key) const {

@@ -69,6 +69,8 @@ class RocksNode final : public StorageNode {
   rocksdb::ColumnFamilyHandle* column(Column c) const { return db_->columns[c]; }
   // Logs RocksDB's text and returns a generic kInternal Status naming the node and `what`.
   Status Failure(const char* what, const rocksdb::Status& status) const;
+  Result<std::optional<uint64_t>> SeqUnder(const rocksdb::Iterator& it,
+                                           const std::string& prefix) const;
   // Binary search over an iterator bounded above by the key of `to_seq`.
   Result<std::optional<uint64_t>> SearchArrival(rocksdb::Iterator* it, uint64_t stream_uid,
                                                 uint32_t shard_index, int64_t at_ms,
