@@ -69,6 +69,19 @@ std::string Frontend::RenderMetrics() const {
     out << "sluice_node_disk_bytes{node=\"" << node.name << "\"} " << node.disk_bytes << "\n";
   }
 
+  Family(out, "sluice_node_injected_latency_seconds", "gauge",
+         "Delay injected before each write of a node (operator fault injection).");
+  for (const auto& node : nodes) {
+    out << "sluice_node_injected_latency_seconds{node=\"" << node.name << "\"} "
+        << static_cast<double>(node.faults.apply_delay.count()) / 1e3 << "\n";
+  }
+  Family(out, "sluice_node_injected_error_rate", "gauge",
+         "Probability injected that a write of a node fails (operator fault injection).");
+  for (const auto& node : nodes) {
+    out << "sluice_node_injected_error_rate{node=\"" << node.name << "\"} "
+        << node.faults.error_rate << "\n";
+  }
+
   replication::StoreStats stats = store_.Stats();
   Family(out, "sluice_committed_lsn", "gauge", "Last log position a quorum holds.");
   out << "sluice_committed_lsn " << stats.committed_lsn << "\n";

@@ -1,6 +1,10 @@
 // The non-Kinesis paths on the API port: /health and the operator surface under /_sluice/.
+#include <charconv>
+#include <optional>
+
 #include <nlohmann/json.hpp>
 
+#include "protocol/query_string.h"
 #include "sluice/protocol/frontend.h"
 
 namespace sluice::protocol {
@@ -16,6 +20,46 @@ net::HttpResponse JsonResponse(int status, const nlohmann::json& body) {
 
 net::HttpResponse Problem(int status, const std::string& message) {
   return JsonResponse(status, {{"error", message}});
+}
+
+constexpr int64_t kMaxInjectedLatencyMs = 600000;
+
+template <typename Number>
+std::optional<Number> ParseNumber(const std::string& text) {
+  Number value{};
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+// `?latency_ms=N&error_rate=P` on .../fail asks for a degraded node rather than an outage.
+// Returns no settings when neither is given; a Status when one is malformed.
+Result<std::optional<replication::FaultSettings>> ParseFaults(const std::string& target) {
+  auto params = QueryParameters(target);
+  if (!params.contains("latency_ms") && !params.contains("error_rate")) {
+    return std::optional<replication::FaultSettings>();
+  }
+  replication::FaultSettings faults;
+  if (params.contains("latency_ms")) {
+    auto latency = ParseNumber<int64_t>(params["latency_ms"]);
+    if (!latency || *latency < 0 || *latency > kMaxInjectedLatencyMs) {
+      return Status(ErrorCode::kInvalidArgument, "latency_ms must be an integer from 0 to " +
+                                                     std::to_string(kMaxInjectedLatencyMs));
+    }
+    faults.apply_delay = std::chrono::milliseconds(*latency);
+  }
+  if (params.contains("error_rate")) {
+    auto rate = ParseNumber<double>(params["error_rate"]);
+    if (!rate || !(*rate >= 0 && *rate <= 1)) {
+      return Status(ErrorCode::kInvalidArgument, "error_rate must be a number from 0 to 1");
+    }
+    faults.error_rate = *rate;
+  }
+  return std::optional<replication::FaultSettings>(faults);
+}
+
+nlohmann::json FaultsJson(const replication::FaultSettings& faults) {
+  return {{"latency_ms", faults.apply_delay.count()}, {"error_rate", faults.error_rate}};
 }
 
 }  // namespace
@@ -42,11 +86,12 @@ net::HttpResponse Frontend::HandleOperator(const net::HttpRequest& request) cons
                        {"state", replication::NodeStateName(node.state)},
                        {"applied_lsn", node.applied_lsn},
                        {"lag", node.lag},
-                       {"disk_bytes", node.disk_bytes}});
+                       {"disk_bytes", node.disk_bytes},
+                       {"faults", FaultsJson(node.faults)}});
     }
     return JsonResponse(200, {{"nodes", nodes}});
   }
-  // /_sluice/nodes/<name>/fail and /_sluice/nodes/<name>/recover
+  // /_sluice/nodes/<name>/fail[?latency_ms=N&error_rate=P] and /_sluice/nodes/<name>/recover
   const std::string prefix = "/_sluice/nodes/";
   if (path.rfind(prefix, 0) == 0) {
     std::string rest = path.substr(prefix.size());
@@ -56,6 +101,16 @@ net::HttpResponse Frontend::HandleOperator(const net::HttpRequest& request) cons
       std::string action = rest.substr(slash + 1);
       if (action == "fail" || action == "recover") {
         if (request.method != "POST") return Problem(405, "use POST");
+        if (action == "fail") {
+          auto faults = ParseFaults(request.target);
+          if (!faults.ok()) return Problem(400, faults.status().message());
+          if (faults->has_value()) {
+            Status status = store_.InjectFaults(name, **faults);
+            if (!status.ok()) return Problem(404, status.message());
+            return JsonResponse(
+                200, {{"node", name}, {"action", action}, {"faults", FaultsJson(**faults)}});
+          }
+        }
         Status status = action == "fail" ? store_.FailNode(name) : store_.RecoverNode(name);
         if (status.ok()) return JsonResponse(200, {{"node", name}, {"action", action}});
         if (status.code() == ErrorCode::kResourceNotFound) return Problem(404, status.message());

@@ -90,12 +90,14 @@ class QuorumStore final : public ReplicatedStore, public WriterListener {
   std::vector<NodeInfo> Nodes() const override;
   Status FailNode(const std::string& name) override;
   Status RecoverNode(const std::string& name) override;
+  Status InjectFaults(const std::string& name, FaultSettings faults) override;
   StoreStats Stats() const override;
   void Close() override;
 
  private:
   struct Node {
     std::string name;
+    std::shared_ptr<NodeFaults> faults = std::make_shared<NodeFaults>();  // operator-injected
     std::unique_ptr<storage::StorageNode> storage;  // declared before the writer that uses it
     std::unique_ptr<NodeWriter> writer;
     // Written under log_mutex_; read without it by the read path.
@@ -180,7 +182,7 @@ Status QuorumStore::Init(const std::filesystem::path& data_dir) {
     node->name = NodeName(i);
     auto opened = storage::OpenRocksNode(node->name, data_dir / node->name);
     if (!opened.ok()) return opened.status();
-    node->storage = std::move(opened).value();
+    node->storage = WithFaults(std::move(opened).value(), node->faults);
     if (options_.wrap_node) node->storage = options_.wrap_node(std::move(node->storage));
     if (!node->storage) return Status(ErrorCode::kInternal, "wrap_node returned no node");
     max_lsn = std::max(max_lsn, node->storage->applied_lsn());
@@ -453,8 +455,8 @@ std::vector<NodeInfo> QuorumStore::Nodes() const {
   for (const auto& node : nodes_) {
     const uint64_t applied = node->storage->applied_lsn();
     infos.push_back({node->name, node->state.load(), applied,
-                     committed > applied ? committed - applied : 0,
-                     node->storage->DiskUsageBytes()});
+                     committed > applied ? committed - applied : 0, node->storage->DiskUsageBytes(),
+                     node->faults->settings()});
   }
   return infos;
 }
@@ -475,9 +477,20 @@ Status QuorumStore::FailNode(const std::string& name) {
 Status QuorumStore::RecoverNode(const std::string& name) {
   auto index = FindNode(name);
   if (!index) return Status(ErrorCode::kResourceNotFound, "Node " + name + " not found.");
+  nodes_[*index]->faults->Set({});
   std::lock_guard lock(log_mutex_);
   if (closed_) return Status(ErrorCode::kUnavailable, "The storage layer is shut down.");
   return StartCatchUpLocked(*index);
+}
+
+Status QuorumStore::InjectFaults(const std::string& name, FaultSettings faults) {
+  auto index = FindNode(name);
+  if (!index) return Status(ErrorCode::kResourceNotFound, "Node " + name + " not found.");
+  nodes_[*index]->faults->Set(faults);
+  Logger("replication")
+      ->warn("node {}: injected faults: {} ms per write, error rate {}", name,
+             faults.apply_delay.count(), faults.error_rate);
+  return Status::Ok();
 }
 
 StoreStats QuorumStore::Stats() const {

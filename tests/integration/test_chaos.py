@@ -117,6 +117,13 @@ class ChaosTest(harness.FaultTestCase):
 
     def run_fault_schedule(self):
         time.sleep(2)
+        # A slow AZ (within the node timeout) and a flaky one: writes go on, unnoticed.
+        self.operator("az-a", "fail?latency_ms=300")
+        self.operator("az-c", "fail?error_rate=0.2")
+        time.sleep(3)
+        self.operator("az-a", "recover")
+        self.operator("az-c", "recover")
+        self.wait_all_healthy()
         # One AZ out: writes go on with the other two; it comes back and catches up.
         self.operator("az-a", "fail")
         time.sleep(3)

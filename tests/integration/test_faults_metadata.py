@@ -40,6 +40,49 @@ class FaultsMetadataTest(harness.FaultTestCase):
         self.assertEqual(status, 200)
         self.assertIn(b'sluice_node_state{node="az-a",state="healthy"} 1', metrics)
 
+    def test_a_slow_or_flaky_node_goes_unnoticed_by_clients(self):
+        self.operator("az-b", "fail?latency_ms=abc", expect=400)
+        self.operator("az-b", "fail?error_rate=1.5", expect=400)
+        self.operator("az-q", "fail?latency_ms=10", expect=404)
+        self.client.create_stream(StreamName="slow", ShardCount=2)
+        harness.wait_active(self.client, "slow")
+        written = []
+
+        def put_batches(count):
+            for _ in range(count):
+                batch = [f"r{len(written) + i}".encode() for i in range(10)]
+                reply = self.client.put_records(StreamName="slow", Records=[
+                    {"Data": d, "PartitionKey": d.decode()} for d in batch])
+                self.assertEqual(reply["FailedRecordCount"], 0, reply)
+                written.extend(batch)
+
+        # Slower than its peers but within the node timeout (1 s here): it stays in the quorum.
+        self.operator("az-b", "fail?latency_ms=200")
+        self.assertEqual(self.nodes()["az-b"]["faults"], {"latency_ms": 200, "error_rate": 0})
+        put_batches(5)
+        self.assertEqual(self.nodes()["az-b"]["state"], "healthy")
+        _, _, metrics = self.server.http_request("GET", "/metrics")
+        self.assertIn(b'sluice_node_injected_latency_seconds{node="az-b"} 0.2', metrics)
+
+        # Every write of az-c fails: it leaves the quorum at once and writes go on.
+        self.operator("az-c", "fail?error_rate=1")
+        put_batches(5)
+        self.assertEqual(self.nodes()["az-c"]["state"], "down")
+
+        self.operator("az-b", "recover")
+        self.operator("az-c", "recover")
+        nodes = self.wait_all_healthy()
+        self.assertEqual({n["faults"]["latency_ms"] + n["faults"]["error_rate"]
+                          for n in nodes.values()}, {0})
+        put_batches(1)
+        read = []
+        for shard in self.client.list_shards(StreamName="slow")["Shards"]:
+            iterator = self.client.get_shard_iterator(
+                StreamName="slow", ShardId=shard["ShardId"],
+                ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+            read.extend(r["Data"] for r in harness.read_shard(self.client, iterator))
+        self.assertEqual(sorted(read), sorted(written))
+
     def test_metadata_written_during_faults_comes_back_exactly(self):
         self.client.create_stream(StreamName="m0", ShardCount=1)
         # One AZ out while streams are created, changed and deleted.

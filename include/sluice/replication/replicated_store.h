@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sluice/common/status.h"
+#include "sluice/replication/node_faults.h"
 #include "sluice/storage/storage_node.h"
 #include "sluice/storage/write_batch.h"
 
@@ -24,6 +25,7 @@ struct NodeInfo {
   uint64_t applied_lsn;
   uint64_t lag;  // committed LSN minus applied LSN, 0 when caught up
   uint64_t disk_bytes;
+  FaultSettings faults;  // injected through InjectFaults, none by default
 };
 
 struct StoreOptions {
@@ -99,9 +101,15 @@ class ReplicatedStore {
   // Simulates an AZ outage: the node takes no more reads or writes. Idempotent.
   // kResourceNotFound for an unknown name.
   virtual Status FailNode(const std::string& name) = 0;
-  // Ends the outage: the node is rebuilt from a healthy peer while the store keeps serving,
-  // then counts toward the quorum again. Idempotent for a healthy node.
+  // Ends the outage and clears injected faults: a down node is rebuilt from a healthy peer
+  // while the store keeps serving, then counts toward the quorum again. Idempotent for a
+  // healthy node.
   virtual Status RecoverNode(const std::string& name) = 0;
+  // Degrades the node without taking it out: its writes are delayed or fail at random, as a
+  // slow or flaky disk would. It stays in the quorum while it keeps up; a failed write or a
+  // write past the node timeout takes it out as any real fault would. Replaces the node's
+  // earlier settings. kResourceNotFound for an unknown name.
+  virtual Status InjectFaults(const std::string& name, FaultSettings faults) = 0;
   virtual StoreStats Stats() const = 0;
 
   // Waits until queued writes are done, then stops the writer threads. Idempotent.

@@ -43,7 +43,7 @@ class NodeWriterTest : public ::testing::Test {
   void SetUp() override {
     auto inner = storage::OpenRocksNode("az-a", dir_.path() / "az-a");
     ASSERT_TRUE(inner.ok());
-    node_ = std::make_unique<FaultyNode>(std::move(inner).value(), control_);
+    node_ = FaultyNode(std::move(inner).value(), control_);
   }
   void TearDown() override {
     control_->Release();
@@ -66,7 +66,7 @@ class NodeWriterTest : public ::testing::Test {
 
   TempDir dir_;
   std::shared_ptr<FaultControl> control_ = std::make_shared<FaultControl>();
-  std::unique_ptr<FaultyNode> node_;
+  std::unique_ptr<storage::StorageNode> node_;
   RecordingListener listener_;
   std::unique_ptr<NodeWriter> writer_;
 };

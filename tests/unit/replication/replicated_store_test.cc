@@ -258,6 +258,46 @@ TEST_F(StoreTest, DelayedButTimelyNodeStaysHealthy) {
   EXPECT_EQ(Content(*nodes_["az-b"]), Content(*nodes_["az-a"]));
 }
 
+// The operator's InjectFaults goes through the production NodeFaults of each node, beneath the
+// test's own FaultControl.
+TEST_F(StoreTest, InjectedFaultsDegradeANodeUntilItIsRecovered) {
+  auto options = DefaultOptions();
+  options.node_timeout = 300ms;
+  OpenStore(options);
+  EXPECT_EQ(store_->InjectFaults("az-x", {}).code(), ErrorCode::kResourceNotFound);
+
+  // Slow but within the timeout: it stays in the quorum and keeps up.
+  ASSERT_TRUE(store_->InjectFaults("az-b", {20ms, 0}).ok());
+  EXPECT_EQ(Info("az-b").faults.apply_delay, 20ms);
+  for (uint64_t seq = 0; seq < 5; ++seq) ASSERT_TRUE(WriteAndWait(RecordBatch(seq)).ok());
+  ASSERT_TRUE(WaitAllCaughtUp());
+
+  // Slower than the timeout: it leaves the quorum, writes go on.
+  ASSERT_TRUE(store_->InjectFaults("az-b", {1500ms, 0}).ok());
+  ASSERT_TRUE(WriteAndWait(RecordBatch(5)).ok());
+  ASSERT_TRUE(WaitForState("az-b", NodeState::kDown, 5s));
+  ASSERT_TRUE(WriteAndWait(RecordBatch(6)).ok());
+
+  // Every write fails: it leaves the quorum at its first write.
+  ASSERT_TRUE(store_->InjectFaults("az-c", {0ms, 1.0}).ok());
+  EXPECT_EQ(Info("az-c").faults.error_rate, 1.0);
+  Status lost = WriteAndWait(RecordBatch(7));  // a and c were its only targets
+  EXPECT_EQ(lost.code(), ErrorCode::kUnavailable);
+  ASSERT_TRUE(WaitForState("az-c", NodeState::kDown));
+
+  // Recovering clears the faults; both rebuild and hold what a holds.
+  ASSERT_TRUE(store_->RecoverNode("az-b").ok());
+  ASSERT_TRUE(store_->RecoverNode("az-c").ok());
+  EXPECT_FALSE(Info("az-b").faults.any());
+  EXPECT_FALSE(Info("az-c").faults.any());
+  ASSERT_TRUE(WaitForState("az-b", NodeState::kHealthy));
+  ASSERT_TRUE(WaitForState("az-c", NodeState::kHealthy));
+  ASSERT_TRUE(WriteAndWait(RecordBatch(8)).ok());  // moves the committed LSN past the lost one
+  ASSERT_TRUE(WaitAllCaughtUp());
+  EXPECT_EQ(Content(*nodes_["az-b"]), Content(*nodes_["az-a"]));
+  EXPECT_EQ(Content(*nodes_["az-c"]), Content(*nodes_["az-a"]));
+}
+
 TEST_F(StoreTest, CloseFinishesQueuedWritesAndRefusesNewOnes) {
   OpenStore();
   Completions& completions = completions_;

@@ -118,8 +118,7 @@ class StoreTest : public ::testing::Test {
  protected:
   void TearDown() override {
     for (auto& [name, control] : controls_) {
-      control->FailApplies(false);
-      control->DelayApplies(0ms);
+      control->Set({});
       control->Release();
     }
     store_.reset();
@@ -140,9 +139,9 @@ class StoreTest : public ::testing::Test {
       std::string name = inner->name();
       auto& control = controls_[name];
       if (!control) control = std::make_shared<FaultControl>();
-      auto node = std::make_unique<FaultyNode>(std::move(inner), control);
+      auto node = FaultyNode(std::move(inner), control);
       nodes_[name] = node.get();
-      return std::unique_ptr<storage::StorageNode>(std::move(node));
+      return node;
     };
     auto store = ReplicatedStore::Open(dir_.path(), std::move(options));
     ASSERT_TRUE(store.ok()) << store.status().message();
@@ -189,7 +188,7 @@ class StoreTest : public ::testing::Test {
   // Outlives store_, so callbacks still running while a test body ends find it alive.
   Completions completions_;
   std::map<std::string, std::shared_ptr<FaultControl>> controls_;  // survive reopening
-  std::map<std::string, FaultyNode*> nodes_;                       // owned by store_
+  std::map<std::string, storage::StorageNode*> nodes_;             // owned by store_
   std::unique_ptr<ReplicatedStore> store_;
 };
 
