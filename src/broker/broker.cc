@@ -62,6 +62,8 @@ Broker::Broker(boost::asio::io_context& io, replication::ReplicatedStore& store,
 
 Broker::~Broker() { Stop(); }
 
+int64_t Broker::Now() const { return options_.clock_ms ? options_.clock_ms() : NowMs(); }
+
 void Broker::Stop() {
   timers_->stopped = true;
   timers_->retention_sweep.cancel();
@@ -174,7 +176,7 @@ void Broker::CreateStream(const Caller& caller, CreateStreamRequest request, Cal
   info.region = caller.region;
   info.name = request.name;
   info.uid = NewStreamUid();
-  info.created_ms = NowMs();
+  info.created_ms = Now();
   bool immediate = options_.create_delay.count() == 0;
   info.status = immediate ? StreamStatus::kActive : StreamStatus::kCreating;
   info.stream_mode = request.stream_mode;

@@ -16,8 +16,8 @@ constexpr uint32_t kDefaultListShardsLimit = 1000;
 
 // Pagination tokens are opaque to clients: base64 of a small JSON document naming where the
 // next page starts and when the token was issued (ListShards tokens expire).
-std::string EncodeToken(nlohmann::json body) {
-  body["issued_ms"] = NowMs();
+std::string EncodeToken(nlohmann::json body, int64_t now_ms) {
+  body["issued_ms"] = now_ms;
   return Base64Encode(body.dump());
 }
 
@@ -109,7 +109,7 @@ Result<ListStreamsResult> Broker::ListStreams(const Caller& caller,
     result.streams.push_back(std::move(info));
   }
   if (result.has_more && !result.streams.empty()) {
-    result.next_token = EncodeToken({{"after", result.streams.back().name}});
+    result.next_token = EncodeToken({{"after", result.streams.back().name}}, Now());
   }
   return result;
 }
@@ -130,7 +130,7 @@ Result<ListShardsResult> Broker::ListShards(const Caller& caller,
         !(*token)["created_ms"].is_number_integer()) {
       return InvalidToken();
     }
-    if (NowMs() - (*token)["issued_ms"].get<int64_t>() > options_.next_token_ttl.count()) {
+    if (Now() - (*token)["issued_ms"].get<int64_t>() > options_.next_token_ttl.count()) {
       return Status(ErrorCode::kExpiredNextToken, "The NextToken has expired.");
     }
     ref = {(*token)["stream"].get<std::string>(), ""};
@@ -175,8 +175,7 @@ Result<ListShardsResult> Broker::ListShards(const Caller& caller,
     begin = start ? static_cast<size_t>(*start) + 1 : info.shards.size();
   }
   const uint32_t limit = request.max_results.value_or(kDefaultListShardsLimit);
-  const int64_t trim_horizon_ms =
-      NowMs() - static_cast<int64_t>(info.retention_hours) * 3600 * 1000;
+  const int64_t trim_horizon_ms = Now() - static_cast<int64_t>(info.retention_hours) * 3600 * 1000;
   ListShardsResult result;
   bool more = false;
   for (size_t i = begin; i < info.shards.size(); ++i) {
@@ -195,7 +194,7 @@ Result<ListShardsResult> Broker::ListShards(const Caller& caller,
       token["filter"] = {{"type", filter->type}, {"shard_id", filter->shard_id}};
       if (filter->timestamp_ms) token["filter"]["timestamp_ms"] = *filter->timestamp_ms;
     }
-    result.next_token = EncodeToken(std::move(token));
+    result.next_token = EncodeToken(std::move(token), Now());
   }
   return result;
 }

@@ -14,8 +14,8 @@ namespace {
 constexpr size_t kMaxGetRecordsBytes = 10 * 1024 * 1024;
 constexpr uint32_t kMaxGetRecordsLimit = 10000;
 
-int64_t RetentionCutoffMs(int retention_hours) {
-  return NowMs() - static_cast<int64_t>(retention_hours) * 3600 * 1000;
+int64_t RetentionCutoffMs(int64_t now_ms, int retention_hours) {
+  return now_ms - static_cast<int64_t>(retention_hours) * 3600 * 1000;
 }
 
 // "Thu Jan 22 01:22:02 UTC 2015", the format of AWS's ExpiredIteratorException text.
@@ -109,7 +109,7 @@ void Broker::PutRecords(const Caller& caller, const StreamRef& ref, std::vector<
     pending->rollback.emplace_back(index, stream->shards[index]->next_seq_index);
   }
 
-  const int64_t now_ms = NowMs();
+  const int64_t now_ms = Now();
   storage::WriteBatch batch;
   for (const auto& r : routed) {
     Shard& shard = *stream->shards[r.shard];
@@ -187,7 +187,7 @@ Result<std::string> Broker::GetShardIterator(const Caller& caller, const Iterato
   const bool by_sequence = type == "AT_SEQUENCE_NUMBER" || type == "AFTER_SEQUENCE_NUMBER";
 
   IteratorPosition position{info.account, info.region, info.name, info.created_ms,
-                            *index,       0,           NowMs()};
+                            *index,       0,           Now()};
   if (by_sequence != request.starting_sequence_number.has_value() && type != "AT_TIMESTAMP") {
     return Status(ErrorCode::kInvalidArgument,
                   "Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and "
@@ -228,7 +228,7 @@ Result<std::string> Broker::GetShardIterator(const Caller& caller, const Iterato
                     "Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. "
                     "Current request has no timestamp parameter.");
     }
-    int64_t now = NowMs();
+    int64_t now = Now();
     if (*request.timestamp_ms > now) {
       return Status(ErrorCode::kInvalidArgument,
                     "The timestampInMillis parameter cannot be greater than the "
@@ -250,7 +250,7 @@ Result<GetRecordsResult> Broker::GetRecords(const std::string& iterator,
                                             std::optional<uint32_t> limit) {
   auto position = iterators_.Decode(iterator);
   if (!position) return messages::InvalidIterator();
-  const int64_t now = NowMs();
+  const int64_t now = Now();
   if (now - position->issued_ms > options_.iterator_ttl.count()) {
     return Status(ErrorCode::kExpiredIterator,
                   "Iterator expired. The iterator was created at time " +
@@ -276,7 +276,7 @@ Result<GetRecordsResult> Broker::GetRecords(const std::string& iterator,
   range.shard_index = position->shard_index;
   range.from_seq = position->seq_index;
   range.to_seq = end;
-  range.min_arrival_ms = RetentionCutoffMs(info.retention_hours);
+  range.min_arrival_ms = RetentionCutoffMs(now, info.retention_hours);
   range.max_records = std::min(limit.value_or(kMaxGetRecordsLimit), kMaxGetRecordsLimit);
   range.max_bytes = kMaxGetRecordsBytes;
   GetRecordsResult result;
@@ -315,12 +315,16 @@ void Broker::SweepRetention() {
   storage::WriteBatch batch;
   for (const auto& stream : streams) {
     StreamInfo info = stream->Snapshot();
-    int64_t cutoff = RetentionCutoffMs(info.retention_hours);
+    int64_t cutoff = RetentionCutoffMs(Now(), info.retention_hours);
     for (uint32_t i = 0; i < info.shards.size(); ++i) {
       uint64_t end = stream->shards[i]->committed_end.load();
       auto first_kept = store_.FirstSeqAtOrAfter(info.uid, i, cutoff, 0, end);
-      if (!first_kept.ok()) continue;
-      uint64_t keep_from = first_kept->value_or(end);
+      auto last = store_.LastSeq(info.uid, i);
+      if (!first_kept.ok() || !last.ok() || !last->has_value()) continue;
+      // The newest stored record stays on disk even when it has expired (reads skip it): it is
+      // what tells a restarted broker where the shard's sequence numbers go on, so that none is
+      // ever issued twice.
+      uint64_t keep_from = std::min(first_kept->value_or(end), **last);
       auto first = store_.FirstSeq(info.uid, i);
       if (first.ok() && first->has_value() && **first < keep_from) {
         batch.DeleteRecordRange(info.uid, i, **first, keep_from);

@@ -32,6 +32,9 @@ struct BrokerOptions {
   std::chrono::milliseconds retention_sweep_interval{60000};
   std::chrono::milliseconds iterator_ttl{300000};
   std::chrono::milliseconds next_token_ttl{300000};
+  // Epoch milliseconds now, for arrival times, retention, iterator and token ages. Empty: the
+  // system clock. Tests set it to move time forward by hours.
+  std::function<int64_t()> clock_ms;
 };
 
 // --- operation inputs and outputs, in Kinesis terms but free of any wire format ---
@@ -174,7 +177,12 @@ class Broker {
 
   BrokerCounters Counters() const;
 
+  // Deletes records past their stream's retention period from disk (they are invisible to reads
+  // already). Runs every retention_sweep_interval on the io_context; callable at any time.
+  void SweepRetention();
+
  private:
+  int64_t Now() const;
   class Stream;
   struct Shard;
   std::shared_ptr<Stream> Find(const Caller& caller, const StreamRef& ref, Status& error) const;
@@ -188,7 +196,6 @@ class Broker {
   Status Erase(const StreamInfo& info, std::function<void(Status)> then);
   void Remove(const std::shared_ptr<Stream>& stream);
   void ScheduleRetentionSweep();
-  void SweepRetention();
   uint32_t OpenShardsInNamespace(const Caller& caller) const;
 
   boost::asio::io_context& io_;

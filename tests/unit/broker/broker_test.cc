@@ -1,6 +1,8 @@
 // The broker over a real three-node replicated store in a temp directory.
 #include "sluice/broker/broker.h"
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <future>
 #include <set>
@@ -34,6 +36,10 @@ class BrokerTest : public ::testing::Test {
     BrokerOptions options;
     options.create_delay = options.delete_delay = options.update_delay =
         std::chrono::milliseconds(0);
+    options.clock_ms = [this] {
+      auto now = std::chrono::system_clock::now() + time_travel_.load();
+      return std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+    };
     broker_ = std::make_unique<Broker>(io_, *store_, IteratorCodec(key), options);
     ASSERT_TRUE(broker_->Recover().ok());
   }
@@ -71,6 +77,7 @@ class BrokerTest : public ::testing::Test {
   std::unique_ptr<replication::ReplicatedStore> store_;
   std::unique_ptr<Broker> broker_;
   Caller caller_{"000000000000", "us-east-1"};
+  std::atomic<std::chrono::milliseconds> time_travel_{std::chrono::milliseconds(0)};
 };
 
 TEST_F(BrokerTest, CreateDescribeAndDuplicate) {
@@ -211,6 +218,39 @@ TEST_F(BrokerTest, RestartKeepsStreamsRecordsAndSequenceOrder) {
       broker_->GetRecords(Iterator("s", "shardId-000000000000", "TRIM_HORIZON"), std::nullopt);
   ASSERT_EQ(result->records.size(), 3u);
   EXPECT_EQ(result->records[2].data, "c");
+}
+
+TEST_F(BrokerTest, ExpiredRecordsVanishAndTheirSequenceNumbersAreNeverReissued) {
+  ASSERT_TRUE(Create("s", 1).ok());
+  const std::string shard = "shardId-000000000000";
+  auto old = Put("s", {{"a", "k", std::nullopt}, {"b", "k", std::nullopt}});
+  ASSERT_TRUE(old.ok());
+  const uint64_t uid = broker_->DescribeStreamSummary(caller_, {"s", ""})->uid;
+
+  // A day and an hour later both have expired: invisible at once...
+  time_travel_ = std::chrono::hours(25);
+  auto read = broker_->GetRecords(Iterator("s", shard, "TRIM_HORIZON"), std::nullopt);
+  ASSERT_TRUE(read.ok());
+  EXPECT_TRUE(read->records.empty());
+  // ...and gone from disk after the sweep, but for the newest, which marks where the shard's
+  // sequence numbers go on.
+  broker_->SweepRetention();
+  Close();  // finishes the sweep's write
+  Open();
+  EXPECT_EQ(store_->FirstSeq(uid, 0)->value_or(99), 1u);
+  EXPECT_EQ(store_->LastSeq(uid, 0)->value_or(99), 1u);
+  read = broker_->GetRecords(Iterator("s", shard, "TRIM_HORIZON"), std::nullopt);
+  ASSERT_TRUE(read.ok());
+  EXPECT_TRUE(read->records.empty());
+
+  // After the restart the shard goes on past every number it ever issued.
+  auto fresh = Put("s", {{"c", "k", std::nullopt}});
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_EQ(SequenceNumber::Parse(fresh->records[0].sequence_number)->seq_index, 2u);
+  read = broker_->GetRecords(Iterator("s", shard, "TRIM_HORIZON"), std::nullopt);
+  ASSERT_TRUE(read.ok());
+  ASSERT_EQ(read->records.size(), 1u);
+  EXPECT_EQ(read->records[0].data, "c");
 }
 
 TEST_F(BrokerTest, RetentionChangesFollowAwsRules) {
