@@ -5,7 +5,7 @@
 #   bench/run.sh [SECONDS_PER_RUN]        (default 20)
 #
 # Scenarios: Sluice with 3 nodes in fsync durability, 3 nodes buffered, fsync with one AZ node
-# failed; kinesalite (the usual peer: in-memory, no replication, no fsync). Each is measured with
+# failed, fsync with one AZ node slowed by 20 ms per group commit; kinesalite (the usual peer: in-memory, no replication, no fsync). Each is measured with
 # PutRecords (100 records of 512 bytes per call) and PutRecord (one 512-byte record per call),
 # 8 connections each. Results also go to bench/results/<date>.md.
 set -euo pipefail
@@ -75,6 +75,10 @@ stop_server
 start_sluice sluice-degraded fsync
 curl -s -X POST "http://127.0.0.1:$port/_sluice/nodes/az-c/fail" >/dev/null
 measure "Sluice, fsync, az-c failed" "$port"
+stop_server
+start_sluice sluice-slow fsync
+curl -s -X POST "http://127.0.0.1:$port/_sluice/nodes/az-c/fail?latency_ms=20" >/dev/null
+measure "Sluice, fsync, az-c 20 ms slow" "$port"
 stop_server
 
 port=$(free_port)
