@@ -1,4 +1,5 @@
 // Putting and getting records.
+#include "api/enum_names.h"
 #include "api/handlers.h"
 #include "sluice/broker/sequence_number.h"
 
@@ -24,6 +25,15 @@ broker::PutEntry EntryOf(const Value& record) {
   return entry;
 }
 
+// A PutRecords entry that was not stored, in AWS's two per-entry error kinds.
+Value FailedEntry(const Status& status) {
+  if (status.code() == ErrorCode::kProvisionedThroughputExceeded) {
+    return {{"ErrorCode", "ProvisionedThroughputExceededException"},
+            {"ErrorMessage", status.message()}};
+  }
+  return {{"ErrorCode", "InternalFailure"}, {"ErrorMessage", "Internal service failure."}};
+}
+
 }  // namespace
 
 void PutRecord(const Call& call, Reply reply) {
@@ -40,20 +50,16 @@ void PutRecord(const Call& call, Reply reply) {
   }
   std::vector<broker::PutEntry> entries;
   entries.push_back(EntryOf(call.input));
-  call.broker.PutRecords(
-      call.context.caller, ref, std::move(entries),
-      [reply = std::move(reply)](Result<broker::PutRecordsResult> result) {
-        if (!result.ok()) return reply(result.status());
-        const broker::PutOutcome& outcome = result->records.front();
-        if (!outcome.ok()) {
-          return reply(Status(ErrorCode::kUnavailable,
-                              "The write could not reach a quorum of storage nodes."));
-        }
-        Value out = {{"ShardId", outcome.shard_id},
-                     {"SequenceNumber", outcome.sequence_number},
-                     {"EncryptionType", result->encryption_type}};
-        reply(std::move(out));
-      });
+  call.broker.PutRecords(call.context.caller, ref, std::move(entries),
+                         [reply = std::move(reply)](Result<broker::PutRecordsResult> result) {
+                           if (!result.ok()) return reply(result.status());
+                           const broker::PutOutcome& outcome = result->records.front();
+                           if (!outcome.ok()) return reply(outcome.status);
+                           Value out = {{"ShardId", broker::ShardIdFor(outcome.shard_index)},
+                                        {"SequenceNumber", outcome.sequence.ToString()},
+                                        {"EncryptionType", result->encryption_type}};
+                           reply(std::move(out));
+                         });
 }
 
 void PutRecords(const Call& call, Reply reply) {
@@ -70,30 +76,32 @@ void PutRecords(const Call& call, Reply reply) {
                         "add up to " +
                             std::to_string(total_bytes) + " bytes."));
   }
-  call.broker.PutRecords(call.context.caller, StreamRefOf(call.input), std::move(entries),
-                         [reply = std::move(reply)](Result<broker::PutRecordsResult> result) {
-                           if (!result.ok()) return reply(result.status());
-                           Value records = Value::array();
-                           for (const auto& outcome : result->records) {
-                             if (outcome.ok()) {
-                               records.push_back({{"SequenceNumber", outcome.sequence_number},
-                                                  {"ShardId", outcome.shard_id}});
-                             } else {
-                               records.push_back({{"ErrorCode", outcome.error_code},
-                                                  {"ErrorMessage", outcome.error_message}});
-                             }
-                           }
-                           reply(Value{{"FailedRecordCount", result->failed},
-                                       {"Records", std::move(records)},
-                                       {"EncryptionType", result->encryption_type}});
-                         });
+  call.broker.PutRecords(
+      call.context.caller, StreamRefOf(call.input), std::move(entries),
+      [reply = std::move(reply)](Result<broker::PutRecordsResult> result) {
+        if (!result.ok()) return reply(result.status());
+        Value records = Value::array();
+        for (const auto& outcome : result->records) {
+          if (outcome.ok()) {
+            records.push_back({{"SequenceNumber", outcome.sequence.ToString()},
+                               {"ShardId", broker::ShardIdFor(outcome.shard_index)}});
+          } else {
+            records.push_back(FailedEntry(outcome.status));
+          }
+        }
+        reply(Value{{"FailedRecordCount", result->failed},
+                    {"Records", std::move(records)},
+                    {"EncryptionType", result->encryption_type}});
+      });
 }
 
 void GetShardIterator(const Call& call, Reply reply) {
   broker::IteratorRequest request;
   request.stream = StreamRefOf(call.input);
   request.shard_id = call.input.at("ShardId").get<std::string>();
-  request.type = call.input.at("ShardIteratorType").get<std::string>();
+  auto type = IteratorTypeNamed(call.input.at("ShardIteratorType").get<std::string>());
+  if (!type) return reply(Status(ErrorCode::kValidation, "Unknown ShardIteratorType."));
+  request.type = *type;
   if (auto seq = call.input.find("StartingSequenceNumber"); seq != call.input.end()) {
     request.starting_sequence_number = seq->get<std::string>();
   }
@@ -114,7 +122,7 @@ void GetRecords(const Call& call, Reply reply) {
   if (!result.ok()) return reply(result.status());
   Value records = Value::array();
   for (const auto& record : result->records) {
-    records.push_back({{"SequenceNumber", record.sequence_number},
+    records.push_back({{"SequenceNumber", record.sequence.ToString()},
                        {"ApproximateArrivalTimestamp", Timestamp(record.arrival_ms)},
                        {"Data", Blob(record.data)},
                        {"PartitionKey", record.partition_key}});
@@ -125,8 +133,10 @@ void GetRecords(const Call& call, Reply reply) {
   if (!result->child_shards.empty()) {
     Value children = Value::array();
     for (const auto& child : result->child_shards) {
-      children.push_back({{"ShardId", child.shard_id},
-                          {"ParentShards", child.parent_shards},
+      Value parents = Value::array();
+      for (uint32_t parent : child.parent_shards) parents.push_back(broker::ShardIdFor(parent));
+      children.push_back({{"ShardId", broker::ShardIdFor(child.shard_index)},
+                          {"ParentShards", std::move(parents)},
                           {"HashKeyRange",
                            {{"StartingHashKey", broker::HashKeyToDecimal(child.range.start)},
                             {"EndingHashKey", broker::HashKeyToDecimal(child.range.end)}}}});

@@ -3,6 +3,7 @@
 #include <climits>
 #include <cmath>
 
+#include "api/enum_names.h"
 #include "api/handlers.h"
 
 namespace sluice::api {
@@ -62,7 +63,7 @@ Value ShardValue(const broker::ShardInfo& shard) {
 }
 
 Value StreamModeDetails(const broker::StreamInfo& info) {
-  return {{"StreamMode", info.stream_mode}};
+  return {{"StreamMode", broker::StreamModeName(info.stream_mode)}};
 }
 
 Value EnhancedMonitoring() { return Value::array({Value{{"ShardLevelMetrics", Value::array()}}}); }
@@ -74,7 +75,8 @@ void CreateStream(const Call& call, Reply reply) {
     request.shard_count = static_cast<uint32_t>(*count);
   }
   if (auto mode = call.input.find("StreamModeDetails"); mode != call.input.end()) {
-    request.stream_mode = mode->at("StreamMode").get<std::string>();
+    request.stream_mode = StreamModeNamed(mode->at("StreamMode").get<std::string>())
+                              .value_or(broker::StreamMode::kProvisioned);
   }
   if (auto tags = call.input.find("Tags"); tags != call.input.end()) {
     for (const auto& [key, value] : tags->items()) request.tags[key] = value.get<std::string>();
@@ -82,7 +84,7 @@ void CreateStream(const Call& call, Reply reply) {
   if (auto size = Optional<int64_t>(call.input, "MaxRecordSizeInKiB")) {
     request.max_record_size_kib = static_cast<int>(*size);
   }
-  if (request.stream_mode == "PROVISIONED" && !request.shard_count &&
+  if (request.stream_mode == broker::StreamMode::kProvisioned && !request.shard_count &&
       call.input.contains("StreamModeDetails")) {
     return reply(Status(ErrorCode::kInvalidArgument,
                         "ShardCount is required for streams in PROVISIONED mode."));
@@ -177,7 +179,9 @@ void ListShards(const Call& call, Reply reply) {
   }
   if (auto filter = call.input.find("ShardFilter"); filter != call.input.end()) {
     broker::ShardFilter f;
-    f.type = filter->at("Type").get<std::string>();
+    auto type = ShardFilterTypeNamed(filter->at("Type").get<std::string>());
+    if (!type) return reply(Status(ErrorCode::kValidation, "Unknown ShardFilter type."));
+    f.type = *type;
     f.shard_id = StringOr(*filter, "ShardId");
     if (auto t = filter->find("Timestamp"); t != filter->end()) f.timestamp_ms = TimestampMs(*t);
     request.filter = std::move(f);

@@ -47,6 +47,9 @@ const std::vector<Setting>& Settings() {
       {"max-body-bytes", "largest request body accepted", &Config::max_body_bytes},
       {"retention-sweep-ms", "how often expired records are deleted from disk",
        &Config::retention_sweep_ms},
+      {"shutdown-grace-ms",
+       "on SIGTERM/SIGINT, how long writes in flight may take to commit before they are failed",
+       &Config::shutdown_grace_ms},
       {"config", "JSON file with any of these settings (keys as the flag names)", &Config::config},
   };
   return settings;

@@ -31,6 +31,7 @@ struct Config {
   int64_t shard_limit = 500;
   int64_t max_body_bytes = 16 << 20;
   int64_t retention_sweep_ms = 60000;
+  int64_t shutdown_grace_ms = 10000;
   std::string config;  // the file the rest may come from
 };
 

@@ -91,15 +91,30 @@ int Run(const Config& config) {
       "Sluice listening on {}:{} (HTTP and HTTPS), data in {}, {} of {} nodes for a quorum",
       server_options.host, server.port(), data_dir.string(), config.quorum, config.nodes);
 
-  // SIGINT/SIGTERM: stop accepting, let in-flight requests finish, flush the storage nodes.
+  // SIGINT/SIGTERM: a graceful shutdown, on a thread of its own so the io_context keeps serving
+  // while it waits. Stop accepting; let every write in flight commit (or, past the deadline,
+  // fail with a clear error when the nodes close); the io_context answers each of them; then
+  // flush and close the nodes and stop.
+  std::thread shutdown;
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& error, int signal) {
     if (error) return;
     Logger("app")->info("signal {}: shutting down", signal);
-    frontend.SetReady(false);
-    server.Stop();
-    broker.Stop();
-    io.stop();
+    shutdown = std::thread([&] {
+      frontend.SetReady(false);
+      server.Stop();
+      broker.Stop();
+      const auto deadline =
+          std::chrono::steady_clock::now() + std::chrono::milliseconds(config.shutdown_grace_ms);
+      while (broker.PendingWrites() > 0 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+      (*store)->Close();  // fails what is still pending; those answers go out now
+      while (broker.PendingWrites() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      // The answers are posted to the connections; give them a moment to reach the wire.
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      io.stop();
+    });
   });
 
   unsigned threads = config.threads > 0 ? static_cast<unsigned>(config.threads)
@@ -108,6 +123,7 @@ int Run(const Config& config) {
   for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
   io.run();
   for (auto& thread : pool) thread.join();
+  if (shutdown.joinable()) shutdown.join();
   (*store)->Close();
   Logger("app")->info("stopped");
   return 0;

@@ -1,26 +1,19 @@
 // Stream lifecycle: recovery, create, delete, retention, and the lookups every operation shares.
-// Reading and writing records is in broker_records.cc; listing and describing in broker_listing.cc.
+// Reading and writing records is in broker_records.cc; listing and describing in broker_listing.cc;
+// the retention sweep in broker_retention.cc.
 #include "sluice/broker/broker.h"
 
-#include <atomic>
 #include <random>
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "broker/broker_messages.h"
+#include "broker/broker_state.h"
 #include "broker/clock.h"
-#include "broker/stream_state.h"
+#include "broker/stream_registry.h"
 #include "sluice/common/log.h"
 
 namespace sluice::broker {
-
-struct Broker::Timers {
-  explicit Timers(boost::asio::io_context& io) : retention_sweep(io) {}
-  boost::asio::steady_timer retention_sweep;
-  std::atomic<bool> stopped{false};
-};
-
 namespace {
 
 uint64_t NewStreamUid() {
@@ -56,8 +49,9 @@ Broker::Broker(boost::asio::io_context& io, replication::ReplicatedStore& store,
     : io_(io),
       store_(store),
       iterators_(std::move(iterators)),
-      options_(options),
-      timers_(std::make_unique<Timers>(io)),
+      options_(std::move(options)),
+      registry_(std::make_unique<StreamRegistry>(io, store)),
+      timers_(std::make_unique<Timers>()),
       traffic_(std::make_unique<Traffic>()) {}
 
 Broker::~Broker() { Stop(); }
@@ -65,92 +59,110 @@ Broker::~Broker() { Stop(); }
 int64_t Broker::Now() const { return options_.clock_ms ? options_.clock_ms() : NowMs(); }
 
 void Broker::Stop() {
-  timers_->stopped = true;
-  timers_->retention_sweep.cancel();
+  std::list<std::shared_ptr<boost::asio::steady_timer>> timers;
+  {
+    std::lock_guard lock(timers_->timers_mutex);
+    timers_->stopped = true;
+    timers.swap(timers_->timers);
+  }
+  timers_->sweep_cv.notify_all();
+  for (auto& timer : timers) timer->cancel();
+  if (timers_->sweeper.joinable()) timers_->sweeper.join();
+}
+
+void Broker::After(std::chrono::milliseconds delay, std::function<void()> body) {
+  auto timer = std::make_shared<boost::asio::steady_timer>(io_, delay);
+  {
+    std::lock_guard lock(timers_->timers_mutex);
+    if (timers_->stopped) return;
+    timers_->timers.push_back(timer);
+  }
+  timer->async_wait([this, timer, body = std::move(body)](const boost::system::error_code& ec) {
+    {
+      std::lock_guard lock(timers_->timers_mutex);
+      if (ec || timers_->stopped) return;
+      timers_->timers.remove(timer);
+    }
+    body();
+  });
 }
 
 Status Broker::Recover() {
-  auto entries = store_.ScanMeta(std::string(kStreamMetaRoot));
-  if (!entries.ok()) return entries.status();
-  for (const auto& [key, value] : *entries) {
-    auto info = DecodeStreamInfo(value);
-    if (!info) {
-      Logger("broker")->error("skipping unreadable stream metadata at {}", key);
-      continue;
-    }
-    auto stream = std::make_shared<Stream>(std::move(*info));
-    for (size_t i = 0; i < stream->shards.size(); ++i) {
-      auto last = store_.LastSeq(stream->info.uid, static_cast<uint32_t>(i));
-      if (!last.ok()) return last.status();
-      Shard& shard = *stream->shards[i];
+  {
+    auto view = store_.OpenReadView();
+    if (!view.ok()) return view.status();
+    auto entries = (*view)->ScanMeta(std::string(kStreamMetaRoot));
+    if (!entries.ok()) return entries.status();
+    for (const auto& [key, value] : *entries) {
+      auto info = DecodeStreamInfo(value);
+      if (!info) {
+        Logger("broker")->error("skipping unreadable stream metadata at {}", key);
+        continue;
+      }
       // Every record a node holds is treated as committed: the store rebuilt lagging nodes from
       // the most advanced one, so these records are (or are being made) quorum-durable.
-      shard.next_seq_index = last->has_value() ? **last + 1 : 0;
-      shard.committed_end = shard.next_seq_index;
+      Status failed;
+      const uint64_t uid = info->uid;
+      auto stream = StreamView::Make(std::move(*info), nullptr, [&](uint32_t shard) {
+        auto last = (*view)->LastSeq(uid, shard);
+        if (!last.ok()) failed = last.status();
+        uint64_t next = last.ok() && last->has_value() ? **last + 1 : 0;
+        return std::pair<uint64_t, int64_t>{next, 0};
+      });
+      if (!failed.ok()) return failed;
+      registry_->Restore(key, stream);
+      Logger("broker")->info("recovered stream {} ({} shards)", key, stream->writers.size());
+      if (stream->info.status == StreamStatus::kCreating ||
+          stream->info.status == StreamStatus::kUpdating) {
+        ScheduleActivation(key, std::chrono::milliseconds(0));
+      } else if (stream->info.status == StreamStatus::kDeleting) {
+        ScheduleRemoval(key, std::chrono::milliseconds(0));
+      }
     }
-    StreamStatus status = stream->info.status;
-    {
-      std::unique_lock lock(streams_mutex_);
-      streams_[key] = stream;
-    }
-    if (status == StreamStatus::kCreating || status == StreamStatus::kUpdating) {
-      ScheduleActivation(stream, std::chrono::milliseconds(0));
-    } else if (status == StreamStatus::kDeleting) {
-      ScheduleRemoval(stream, std::chrono::milliseconds(0));
-    }
-    Logger("broker")->info("recovered stream {} ({} shards)", key, stream->shards.size());
   }
-  ScheduleRetentionSweep();
+  std::lock_guard lock(timers_->timers_mutex);
+  if (!timers_->stopped && !timers_->sweeper.joinable()) {
+    timers_->sweeper = std::thread([this] {
+      std::unique_lock sweep_lock(timers_->timers_mutex);
+      while (!timers_->sweep_cv.wait_for(sweep_lock, options_.retention_sweep_interval,
+                                         [&] { return timers_->stopped; })) {
+        sweep_lock.unlock();
+        SweepRetention();
+        sweep_lock.lock();
+      }
+    });
+  }
   return Status::Ok();
 }
 
-std::shared_ptr<Broker::Stream> Broker::Find(const Caller& caller, const StreamRef& ref,
-                                             Status& error) const {
+Result<ViewPtr> Broker::Find(const Caller& caller, const StreamRef& ref) const {
   std::string name = ref.name;
   if (!ref.arn.empty()) {
     std::string region, account, arn_name;
     if (!ParseStreamArn(ref.arn, region, account, arn_name)) {
-      error = Status(ErrorCode::kInvalidArgument, "Invalid StreamARN " + ref.arn + ".");
-      return nullptr;
+      return Status(ErrorCode::kInvalidArgument, "Invalid StreamARN " + ref.arn + ".");
     }
     if (!name.empty() && name != arn_name) {
-      error = Status(ErrorCode::kInvalidArgument,
-                     "StreamARN " + ref.arn + " and StreamName " + name + " do not match.");
-      return nullptr;
+      return Status(ErrorCode::kInvalidArgument,
+                    "StreamARN " + ref.arn + " and StreamName " + name + " do not match.");
     }
     if (region != caller.region || account != caller.account) {
-      error = messages::StreamNotFound(arn_name, account);
-      return nullptr;
+      return messages::StreamNotFound(arn_name, account);
     }
     name = arn_name;
   }
   if (name.empty()) {
-    error = Status(ErrorCode::kValidation, "Either StreamName or StreamARN must be provided.");
-    return nullptr;
+    return Status(ErrorCode::kValidation, "Either StreamName or StreamARN must be provided.");
   }
-  std::shared_lock lock(streams_mutex_);
-  auto it = streams_.find(StreamMetaKey(caller.account, caller.region, name));
-  if (it == streams_.end()) {
-    error = messages::StreamNotFound(name, caller.account);
-    return nullptr;
-  }
-  return it->second;
-}
-
-Status Broker::Persist(const StreamInfo& info, std::function<void(Status)> then) {
-  storage::WriteBatch batch;
-  batch.PutMeta(StreamMetaKey(info.account, info.region, info.name), EncodeStreamInfo(info));
-  return store_.Write(std::move(batch), std::move(then));
+  ViewPtr view = registry_->Find(StreamMetaKey(caller.account, caller.region, name));
+  if (!view) return messages::StreamNotFound(name, caller.account);
+  return view;
 }
 
 uint32_t Broker::OpenShardsInNamespace(const Caller& caller) const {
-  std::string prefix = StreamMetaPrefix(caller.account, caller.region);
   uint32_t total = 0;
-  std::shared_lock lock(streams_mutex_);
-  for (auto it = streams_.lower_bound(prefix);
-       it != streams_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
-    std::lock_guard stream_lock(it->second->meta_mutex);
-    total += it->second->info.OpenShardCount();
+  for (const auto& view : registry_->List(StreamMetaPrefix(caller.account, caller.region))) {
+    total += view->info.OpenShardCount();
   }
   return total;
 }
@@ -177,7 +189,7 @@ void Broker::CreateStream(const Caller& caller, CreateStreamRequest request, Cal
   info.name = request.name;
   info.uid = NewStreamUid();
   info.created_ms = Now();
-  bool immediate = options_.create_delay.count() == 0;
+  const bool immediate = options_.create_delay.count() == 0;
   info.status = immediate ? StreamStatus::kActive : StreamStatus::kCreating;
   info.stream_mode = request.stream_mode;
   info.max_record_size_kib = request.max_record_size_kib.value_or(info.max_record_size_kib);
@@ -192,183 +204,132 @@ void Broker::CreateStream(const Caller& caller, CreateStreamRequest request, Cal
   }
 
   std::string key = StreamMetaKey(caller.account, caller.region, request.name);
-  auto stream = std::make_shared<Stream>(info);
-  {
-    std::unique_lock lock(streams_mutex_);
-    if (!streams_.emplace(key, stream).second) {
-      lock.unlock();
-      done(messages::StreamExists(request.name, caller.account));
-      return;
-    }
-  }
-  auto forget = [this, stream, key] {
-    std::unique_lock lock(streams_mutex_);
-    auto it = streams_.find(key);
-    if (it != streams_.end() && it->second == stream) streams_.erase(it);
-  };
-  std::unique_lock stream_lock(stream->meta_mutex);
-  Status queued = Persist(info, [this, stream, forget, immediate, done](Status status) {
-    if (!status.ok()) {
-      forget();
-      return done(status);
-    }
-    if (!immediate) ScheduleActivation(stream, options_.create_delay);
-    done(Done{});
-  });
-  stream_lock.unlock();
-  if (!queued.ok()) {
-    forget();  // nothing was written
-    done(queued);
-  }
+  registry_->Create(key, std::move(info), messages::StreamExists(request.name, caller.account),
+                    [this, key, immediate, done = std::move(done)](Result<ViewPtr> created) {
+                      if (!created.ok()) return done(created.status());
+                      if (!immediate) ScheduleActivation(key, options_.create_delay);
+                      done(Done{});
+                    });
 }
 
-void Broker::ScheduleActivation(std::shared_ptr<Stream> stream, std::chrono::milliseconds delay) {
-  auto timer = std::make_shared<boost::asio::steady_timer>(io_, delay);
-  timer->async_wait([this, timer, stream](const boost::system::error_code& ec) {
-    if (ec || timers_->stopped) return;
-    std::lock_guard lock(stream->meta_mutex);
-    if (stream->info.status != StreamStatus::kCreating &&
-        stream->info.status != StreamStatus::kUpdating) {
-      return;
-    }
-    StreamStatus previous = stream->info.status;
-    stream->info.status = StreamStatus::kActive;
-    Status queued = Persist(stream->info, [name = stream->info.name](Status status) {
-      if (!status.ok()) Logger("broker")->warn("activating {}: {}", name, status.message());
-    });
-    if (!queued.ok()) {
-      // No quorum now: stay as we were and try again shortly.
-      stream->info.status = previous;
-      ScheduleActivation(stream, std::chrono::milliseconds(1000));
-    }
+void Broker::ScheduleActivation(const std::string& key, std::chrono::milliseconds delay) {
+  After(delay, [this, key] {
+    registry_->Update(
+        key,
+        [](const StreamView& current) -> Result<StreamInfo> {
+          if (current.info.status != StreamStatus::kCreating &&
+              current.info.status != StreamStatus::kUpdating) {
+            // Nothing to do; an error that is not one keeps the registry from writing.
+            return Status(ErrorCode::kResourceInUse, "");
+          }
+          StreamInfo next = current.info;
+          next.status = StreamStatus::kActive;
+          return next;
+        },
+        Status(ErrorCode::kResourceNotFound, ""),
+        [this, key](Result<ViewPtr> activated) {
+          if (activated.ok() || activated.status().code() != ErrorCode::kUnavailable) return;
+          // No quorum now: stay as we were and try again shortly.
+          Logger("broker")->warn("activating {}: {}; retrying", key, activated.status().message());
+          ScheduleActivation(key, std::chrono::milliseconds(1000));
+        });
   });
 }
 
 void Broker::DeleteStream(const Caller& caller, const StreamRef& ref,
                           bool /*enforce_consumer_deletion: no consumers exist yet*/,
                           Callback<Done> done) {
-  Status error;
-  auto stream = Find(caller, ref, error);
-  if (!stream) return done(error);
-  std::unique_lock lock(stream->meta_mutex);
-  if (stream->info.status == StreamStatus::kDeleting) {
-    lock.unlock();
-    return done(Done{});  // already on its way out, as AWS answers
-  }
-  if (stream->info.status == StreamStatus::kCreating) {
-    StreamInfo snapshot = stream->info;
-    lock.unlock();
-    return done(messages::StreamNotActive(snapshot));
-  }
-  const StreamStatus previous = stream->info.status;
-  stream->info.status = StreamStatus::kDeleting;
-  bool immediate = options_.delete_delay.count() == 0;
-  if (immediate) {
-    Status queued = Erase(stream->info, [done](Status status) {
-      if (status.ok()) return done(Done{});
-      done(status);
+  auto found = Find(caller, ref);
+  if (!found.ok()) return done(found.status());
+  const StreamInfo& info = (*found)->info;
+  const std::string key = StreamMetaKey(info.account, info.region, info.name);
+  Status missing = messages::StreamNotFound(info.name, info.account);
+  if (info.status == StreamStatus::kDeleting) return done(Done{});  // on its way out, as AWS says
+  if (options_.delete_delay.count() == 0) {
+    if (info.status == StreamStatus::kCreating) return done(messages::StreamNotActive(info));
+    // Gone at once: the answer comes once the metadata and records are deleted.
+    return registry_->Remove(key, std::move(missing), [done = std::move(done)](Status status) {
+      if (!status.ok()) return done(status);
+      done(Done{});
     });
-    if (!queued.ok()) {
-      stream->info.status = previous;  // nothing was written: the stream stays as it was
-      lock.unlock();
-      return done(queued);
-    }
-    lock.unlock();
-    Remove(stream);
-    return;
   }
-  Status queued = Persist(stream->info, [this, stream, done](Status status) {
-    if (!status.ok()) return done(status);
-    ScheduleRemoval(stream, options_.delete_delay);
-    done(Done{});
-  });
-  if (!queued.ok()) {
-    stream->info.status = previous;  // nothing was written
-    lock.unlock();
-    done(queued);
-  }
+  registry_->Update(
+      key,
+      [](const StreamView& current) -> Result<StreamInfo> {
+        if (current.info.status == StreamStatus::kCreating) {
+          return messages::StreamNotActive(current.info);
+        }
+        StreamInfo next = current.info;
+        next.status = StreamStatus::kDeleting;
+        return next;
+      },
+      std::move(missing),
+      [this, key, done = std::move(done)](Result<ViewPtr> deleting) {
+        if (!deleting.ok()) return done(deleting.status());
+        ScheduleRemoval(key, options_.delete_delay);
+        done(Done{});
+      });
 }
 
-void Broker::ScheduleRemoval(std::shared_ptr<Stream> stream, std::chrono::milliseconds delay) {
-  auto timer = std::make_shared<boost::asio::steady_timer>(io_, delay);
-  timer->async_wait([this, timer, stream](const boost::system::error_code& ec) {
-    if (ec || timers_->stopped) return;
-    StreamInfo info = stream->Snapshot();
-    Status queued = Erase(info, [name = info.name](Status status) {
-      if (!status.ok()) Logger("broker")->warn("deleting {}: {}", name, status.message());
-    });
-    if (!queued.ok()) {
+void Broker::ScheduleRemoval(const std::string& key, std::chrono::milliseconds delay) {
+  After(delay, [this, key] {
+    registry_->Remove(key, Status(ErrorCode::kResourceNotFound, ""), [this, key](Status status) {
+      if (status.ok() || status.code() != ErrorCode::kUnavailable) return;
       // No quorum now: try again later rather than leave a DELETING stream behind.
-      Logger("broker")->warn("deleting {}: {}; retrying", info.name, queued.message());
-      return ScheduleRemoval(stream, std::chrono::milliseconds(1000));
-    }
-    Remove(stream);
+      Logger("broker")->warn("deleting {}: {}; retrying", key, status.message());
+      ScheduleRemoval(key, std::chrono::milliseconds(1000));
+    });
   });
-}
-
-Status Broker::Erase(const StreamInfo& info, std::function<void(Status)> then) {
-  storage::WriteBatch batch;
-  batch.DeleteMeta(StreamMetaKey(info.account, info.region, info.name));
-  batch.DeleteStream(info.uid);
-  return store_.Write(std::move(batch), std::move(then));
-}
-
-void Broker::Remove(const std::shared_ptr<Stream>& stream) {
-  StreamInfo info = stream->Snapshot();
-  std::unique_lock lock(streams_mutex_);
-  auto it = streams_.find(StreamMetaKey(info.account, info.region, info.name));
-  if (it != streams_.end() && it->second == stream) streams_.erase(it);
 }
 
 void Broker::ChangeRetention(const Caller& caller, const StreamRef& ref, int hours, bool increase,
                              Callback<Done> done) {
-  Status error;
-  auto stream = Find(caller, ref, error);
-  if (!stream) return done(error);
-  std::unique_lock lock(stream->meta_mutex);
-  StreamInfo& info = stream->info;
-  if (info.status != StreamStatus::kActive) {
-    StreamInfo snapshot = info;
-    lock.unlock();
-    return done(messages::StreamNotActive(snapshot));
-  }
-  std::string requested = "Requested retention period (" + std::to_string(hours) + " hours)";
-  Status invalid;
-  if (hours < 24) {
-    invalid = Status(ErrorCode::kInvalidArgument, "Minimum allowed retention period is 24 hours. " +
-                                                      requested + " is too short.");
-  } else if (hours > 8760) {
-    invalid =
-        Status(ErrorCode::kInvalidArgument,
-               "Maximum allowed retention period is 8760 hours. " + requested + " is too long.");
-  } else if (increase && hours < info.retention_hours) {
-    invalid = Status(ErrorCode::kInvalidArgument,
-                     requested + " for stream " + info.name +
-                         " can not be shorter than existing retention period (" +
-                         std::to_string(info.retention_hours) +
-                         " hours). Use DecreaseRetentionPeriod API.");
-  } else if (!increase && hours > info.retention_hours) {
-    invalid = Status(ErrorCode::kInvalidArgument,
-                     requested + " for stream " + info.name +
-                         " can not be longer than existing retention period (" +
-                         std::to_string(info.retention_hours) +
-                         " hours). Use IncreaseRetentionPeriod API.");
-  }
-  if (!invalid.ok()) {
-    lock.unlock();
-    return done(invalid);
-  }
-  const int previous = info.retention_hours;
-  info.retention_hours = hours;
-  Status queued = Persist(info, [done](Status status) {
-    if (!status.ok()) return done(status);
-    done(Done{});
-  });
-  if (!queued.ok()) {
-    info.retention_hours = previous;  // nothing was written
-    lock.unlock();
-    done(queued);
-  }
+  auto found = Find(caller, ref);
+  if (!found.ok()) return done(found.status());
+  const StreamInfo& info = (*found)->info;
+  registry_->Update(
+      StreamMetaKey(info.account, info.region, info.name),
+      [hours, increase](const StreamView& current) -> Result<StreamInfo> {
+        const StreamInfo& now = current.info;
+        if (now.status != StreamStatus::kActive) return messages::StreamNotActive(now);
+        std::string requested = "Requested retention period (" + std::to_string(hours) + " hours)";
+        if (hours < 24) {
+          return Status(
+              ErrorCode::kInvalidArgument,
+              "Minimum allowed retention period is 24 hours. " + requested + " is too short.");
+        }
+        if (hours > 8760) {
+          return Status(
+              ErrorCode::kInvalidArgument,
+              "Maximum allowed retention period is 8760 hours. " + requested + " is too long.");
+        }
+        if (increase && hours < now.retention_hours) {
+          return Status(ErrorCode::kInvalidArgument,
+                        requested + " for stream " + now.name +
+                            " can not be shorter than existing retention period (" +
+                            std::to_string(now.retention_hours) +
+                            " hours). Use DecreaseRetentionPeriod API.");
+        }
+        if (!increase && hours > now.retention_hours) {
+          return Status(ErrorCode::kInvalidArgument,
+                        requested + " for stream " + now.name +
+                            " can not be longer than existing retention period (" +
+                            std::to_string(now.retention_hours) +
+                            " hours). Use IncreaseRetentionPeriod API.");
+        }
+        StreamInfo next = now;
+        next.retention_hours = hours;
+        return next;
+      },
+      messages::StreamNotFound(info.name, info.account),
+      [done = std::move(done)](Result<ViewPtr> changed) {
+        if (!changed.ok()) return done(changed.status());
+        done(Done{});
+      });
+}
+
+size_t Broker::PendingWrites() const {
+  return traffic_->pending_writes.load(std::memory_order_acquire);
 }
 
 BrokerCounters Broker::Counters() const {
@@ -377,19 +338,8 @@ BrokerCounters Broker::Counters() const {
   counters.bytes_in = traffic_->bytes_in.load(std::memory_order_relaxed);
   counters.records_out = traffic_->records_out.load(std::memory_order_relaxed);
   counters.bytes_out = traffic_->bytes_out.load(std::memory_order_relaxed);
-  std::shared_lock lock(streams_mutex_);
-  counters.streams = streams_.size();
+  counters.streams = registry_->size();
   return counters;
-}
-
-void Broker::ScheduleRetentionSweep() {
-  if (timers_->stopped) return;
-  timers_->retention_sweep.expires_after(options_.retention_sweep_interval);
-  timers_->retention_sweep.async_wait([this](const boost::system::error_code& ec) {
-    if (ec || timers_->stopped) return;
-    SweepRetention();
-    ScheduleRetentionSweep();
-  });
 }
 
 }  // namespace sluice::broker

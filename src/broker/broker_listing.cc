@@ -3,7 +3,7 @@
 
 #include "broker/broker_messages.h"
 #include "broker/clock.h"
-#include "broker/stream_state.h"
+#include "broker/stream_registry.h"
 #include "sluice/broker/broker.h"
 #include "sluice/common/base64.h"
 
@@ -39,16 +39,41 @@ bool PassesFilter(const ShardInfo& shard, const std::vector<ShardInfo>& all,
     return (shard.parent && open_at(all[*shard.parent], t)) ||
            (shard.adjacent_parent && open_at(all[*shard.adjacent_parent], t));
   };
-  const std::string& type = filter.type;
-  if (type == "AT_LATEST") return shard.open();
-  if (type == "FROM_TRIM_HORIZON") return open_at(shard, trim_horizon_ms);
-  if (type == "AT_TRIM_HORIZON") {
-    return open_at(shard, trim_horizon_ms) && !parent_live_at(trim_horizon_ms);
+  const int64_t t = filter.timestamp_ms.value_or(0);
+  switch (filter.type) {
+    case ShardFilterType::kAtLatest:
+      return shard.open();
+    case ShardFilterType::kFromTrimHorizon:
+      return open_at(shard, trim_horizon_ms);
+    case ShardFilterType::kAtTrimHorizon:
+      return open_at(shard, trim_horizon_ms) && !parent_live_at(trim_horizon_ms);
+    case ShardFilterType::kFromTimestamp:
+      return open_at(shard, t);
+    case ShardFilterType::kAtTimestamp:
+      return open_at(shard, t) && !parent_live_at(t);
+    case ShardFilterType::kAfterShardId:
+      return true;  // applied as a start position
   }
-  int64_t t = filter.timestamp_ms.value_or(0);
-  if (type == "FROM_TIMESTAMP") return open_at(shard, t);
-  if (type == "AT_TIMESTAMP") return open_at(shard, t) && !parent_live_at(t);
-  return true;  // AFTER_SHARD_ID is applied as a start position
+  return true;
+}
+
+// The filter's type as AWS names it, for error texts.
+std::string FilterTypeName(ShardFilterType type) {
+  switch (type) {
+    case ShardFilterType::kAfterShardId:
+      return "AFTER_SHARD_ID";
+    case ShardFilterType::kAtTrimHorizon:
+      return "AT_TRIM_HORIZON";
+    case ShardFilterType::kFromTrimHorizon:
+      return "FROM_TRIM_HORIZON";
+    case ShardFilterType::kAtLatest:
+      return "AT_LATEST";
+    case ShardFilterType::kAtTimestamp:
+      return "AT_TIMESTAMP";
+    case ShardFilterType::kFromTimestamp:
+      return "FROM_TIMESTAMP";
+  }
+  return "";
 }
 
 }  // namespace
@@ -56,10 +81,9 @@ bool PassesFilter(const ShardInfo& shard, const std::vector<ShardInfo>& all,
 Result<DescribeStreamResult> Broker::DescribeStream(const Caller& caller, const StreamRef& ref,
                                                     std::optional<uint32_t> limit,
                                                     const std::string& exclusive_start_shard_id) {
-  Status error;
-  auto stream = Find(caller, ref, error);
-  if (!stream) return error;
-  DescribeStreamResult result{stream->Snapshot(), false};
+  auto found = Find(caller, ref);
+  if (!found.ok()) return found.status();
+  DescribeStreamResult result{(*found)->info, false};
   std::vector<ShardInfo> all = std::move(result.stream.shards);
   result.stream.shards.clear();
   size_t begin = 0;
@@ -79,10 +103,9 @@ Result<DescribeStreamResult> Broker::DescribeStream(const Caller& caller, const 
 }
 
 Result<StreamInfo> Broker::DescribeStreamSummary(const Caller& caller, const StreamRef& ref) {
-  Status error;
-  auto stream = Find(caller, ref, error);
-  if (!stream) return error;
-  return stream->Snapshot();
+  auto found = Find(caller, ref);
+  if (!found.ok()) return found.status();
+  return (*found)->info;
 }
 
 Result<ListStreamsResult> Broker::ListStreams(const Caller& caller,
@@ -96,15 +119,13 @@ Result<ListStreamsResult> Broker::ListStreams(const Caller& caller,
   const std::string prefix = StreamMetaPrefix(caller.account, caller.region);
   const uint32_t limit = request.limit.value_or(kDefaultListStreamsLimit);
   ListStreamsResult result;
-  std::shared_lock lock(streams_mutex_);
-  auto it = start_after.empty() ? streams_.lower_bound(prefix)
-                                : streams_.upper_bound(prefix + start_after);
-  for (; it != streams_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+  for (const auto& view :
+       registry_->List(prefix, start_after.empty() ? "" : prefix + start_after)) {
     if (result.streams.size() == limit) {
       result.has_more = true;
       break;
     }
-    StreamInfo info = it->second->Snapshot();
+    StreamInfo info = view->info;
     info.shards.clear();
     result.streams.push_back(std::move(info));
   }
@@ -138,7 +159,11 @@ Result<ListShardsResult> Broker::ListShards(const Caller& caller,
     created_ms = (*token)["created_ms"].get<int64_t>();
     if (token->contains("filter")) {
       ShardFilter f;
-      f.type = (*token)["filter"].value("type", "");
+      const int type = (*token)["filter"].value("type", -1);
+      if (type < 0 || type > static_cast<int>(ShardFilterType::kFromTimestamp)) {
+        return InvalidToken();
+      }
+      f.type = static_cast<ShardFilterType>(type);
       f.shard_id = (*token)["filter"].value("shard_id", "");
       if ((*token)["filter"].contains("timestamp_ms")) {
         f.timestamp_ms = (*token)["filter"]["timestamp_ms"].get<int64_t>();
@@ -150,22 +175,26 @@ Result<ListShardsResult> Broker::ListShards(const Caller& caller,
                   "Either NextToken or StreamName should be provided.");
   }
   if (filter) {
-    const std::string& type = filter->type;
-    if (type == "AFTER_SHARD_ID" && filter->shard_id.empty()) {
+    const ShardFilterType type = filter->type;
+    if (type == ShardFilterType::kAfterShardId && filter->shard_id.empty()) {
       return Status(ErrorCode::kInvalidArgument,
                     "ShardId must be specified for ShardFilter type AFTER_SHARD_ID.");
     }
-    if ((type == "AT_TIMESTAMP" || type == "FROM_TIMESTAMP") && !filter->timestamp_ms) {
-      return Status(ErrorCode::kInvalidArgument,
-                    "Timestamp must be specified for ShardFilter type " + type + ".");
+    if ((type == ShardFilterType::kAtTimestamp || type == ShardFilterType::kFromTimestamp) &&
+        !filter->timestamp_ms) {
+      return Status(
+          ErrorCode::kInvalidArgument,
+          "Timestamp must be specified for ShardFilter type " + FilterTypeName(type) + ".");
     }
-    if (type == "AFTER_SHARD_ID" && exclusive_start.empty()) exclusive_start = filter->shard_id;
+    if (type == ShardFilterType::kAfterShardId && exclusive_start.empty()) {
+      exclusive_start = filter->shard_id;
+    }
   }
 
-  Status error;
-  auto stream = Find(caller, ref, error);
-  if (!stream) return error;
-  StreamInfo info = stream->Snapshot();
+  auto found = Find(caller, ref);
+  if (!found.ok()) return found.status();
+  ViewPtr view = std::move(found).value();
+  const StreamInfo& info = view->info;
   if (created_ms && *created_ms / 1000 != info.created_ms / 1000) {
     return messages::StreamNotFound(info.name, info.account);
   }
@@ -191,7 +220,7 @@ Result<ListShardsResult> Broker::ListShards(const Caller& caller,
                             {"created_ms", info.created_ms},
                             {"after", result.shards.back().Id()}};
     if (filter) {
-      token["filter"] = {{"type", filter->type}, {"shard_id", filter->shard_id}};
+      token["filter"] = {{"type", static_cast<int>(filter->type)}, {"shard_id", filter->shard_id}};
       if (filter->timestamp_ms) token["filter"]["timestamp_ms"] = *filter->timestamp_ms;
     }
     result.next_token = EncodeToken(std::move(token), Now());

@@ -1,10 +1,14 @@
-// Writing and reading records: routing, sequencing, quorum writes, iterators, retention.
+// Writing and reading records: routing, sequencing through the shard writers, quorum writes,
+// iterators, and the commit signal.
 #include <algorithm>
 #include <ctime>
 
+#include <boost/asio/post.hpp>
+
 #include "broker/broker_messages.h"
+#include "broker/broker_state.h"
 #include "broker/clock.h"
-#include "broker/stream_state.h"
+#include "broker/stream_registry.h"
 #include "sluice/broker/broker.h"
 #include "sluice/common/log.h"
 
@@ -13,10 +17,6 @@ namespace {
 
 constexpr size_t kMaxGetRecordsBytes = 10 * 1024 * 1024;
 constexpr uint32_t kMaxGetRecordsLimit = 10000;
-
-int64_t RetentionCutoffMs(int64_t now_ms, int retention_hours) {
-  return now_ms - static_cast<int64_t>(retention_hours) * 3600 * 1000;
-}
 
 // "Thu Jan 22 01:22:02 UTC 2015", the format of AWS's ExpiredIteratorException text.
 std::string AmzUtcString(int64_t ms) {
@@ -34,20 +34,22 @@ struct Routed {
   uint32_t shard;
 };
 
+// The write could not be stored: every entry fails with its cause.
+void FailEvery(PutRecordsResult& result, const Status& cause) {
+  for (auto& outcome : result.records) outcome = PutOutcome{cause, 0, {}};
+  result.failed = static_cast<uint32_t>(result.records.size());
+}
+
 }  // namespace
 
 void Broker::PutRecords(const Caller& caller, const StreamRef& ref, std::vector<PutEntry> entries,
                         Callback<PutRecordsResult> done) {
-  Status error;
-  auto stream = Find(caller, ref, error);
-  if (!stream) return done(error);
-
-  std::unique_lock meta_lock(stream->meta_mutex);
-  const StreamInfo& info = stream->info;
+  auto found = Find(caller, ref);
+  if (!found.ok()) return done(found.status());
+  ViewPtr view = std::move(found).value();
+  const StreamInfo& info = view->info;
   if (info.status != StreamStatus::kActive && info.status != StreamStatus::kUpdating) {
-    StreamInfo snapshot = info;
-    meta_lock.unlock();
-    return done(messages::StreamNotActive(snapshot));
+    return done(messages::StreamNotActive(info));
   }
   const size_t max_record_bytes = static_cast<size_t>(info.max_record_size_kib) * 1024;
   std::vector<Routed> routed;
@@ -58,7 +60,6 @@ void Broker::PutRecords(const Caller& caller, const StreamRef& ref, std::vector<
     if (entry.explicit_hash_key) {
       auto parsed = HashKeyFromDecimal(*entry.explicit_hash_key);
       if (!parsed) {
-        meta_lock.unlock();
         return done(Status(ErrorCode::kInvalidArgument,
                            "Invalid ExplicitHashKey. ExplicitHashKey must be in the range: "
                            "[0, 2^128-1]. Specified value was " +
@@ -69,7 +70,6 @@ void Broker::PutRecords(const Caller& caller, const StreamRef& ref, std::vector<
       key = HashKeyForPartitionKey(entry.partition_key);
     }
     if (entry.data.size() + entry.partition_key.size() > max_record_bytes) {
-      meta_lock.unlock();
       return done(Status(ErrorCode::kInvalidArgument,
                          "Record size (data plus partition key) of " +
                              std::to_string(entry.data.size() + entry.partition_key.size()) +
@@ -77,24 +77,23 @@ void Broker::PutRecords(const Caller& caller, const StreamRef& ref, std::vector<
                              std::to_string(max_record_bytes) + " bytes for stream " + info.name +
                              "."));
     }
-    auto shard = stream->Route(key);
+    auto shard = view->Route(key);
     if (!shard) {
-      meta_lock.unlock();
       return done(Status(ErrorCode::kInternal, "No open shard holds the record's hash key."));
     }
     routed.push_back({i, *shard});
   }
 
-  // Lock every shard involved, in index order (so concurrent writers cannot deadlock), sequence
-  // the records, and queue one batch: the log order then equals each shard's sequence order.
+  // Lock the writer of every shard involved, in index order (so concurrent writers cannot
+  // deadlock), number the records and queue one batch: the log order then equals each shard's
+  // sequence order. Writes to other shards of the stream go on meanwhile.
   std::vector<uint32_t> shard_indices;
   for (const auto& r : routed) shard_indices.push_back(r.shard);
   std::sort(shard_indices.begin(), shard_indices.end());
   shard_indices.erase(std::unique(shard_indices.begin(), shard_indices.end()), shard_indices.end());
   std::vector<std::unique_lock<std::mutex>> shard_locks;
-  for (uint32_t index : shard_indices) {
-    shard_locks.emplace_back(stream->shards[index]->sequencing_mutex);
-  }
+  for (uint32_t index : shard_indices)
+    shard_locks.push_back(view->writers[index]->LockSequencing());
 
   struct Pending {
     PutRecordsResult result;
@@ -106,71 +105,66 @@ void Broker::PutRecords(const Caller& caller, const StreamRef& ref, std::vector<
   pending->result.records.resize(entries.size());
   pending->result.encryption_type = info.encryption_type;
   for (uint32_t index : shard_indices) {
-    pending->rollback.emplace_back(index, stream->shards[index]->next_seq_index);
+    pending->rollback.emplace_back(index, view->writers[index]->next_seq_index());
   }
 
   const int64_t now_ms = Now();
   storage::WriteBatch batch;
   for (const auto& r : routed) {
-    Shard& shard = *stream->shards[r.shard];
     const ShardInfo& shard_info = info.shards[r.shard];
-    // Arrival times never go backwards within a shard, even if the wall clock does, so that
-    // AT_TIMESTAMP can binary-search them.
-    int64_t arrival_ms = std::max(now_ms, shard.last_arrival_ms);
-    shard.last_arrival_ms = arrival_ms;
-    uint64_t seq_index = shard.next_seq_index++;
+    auto slot = view->writers[r.shard]->NextSlot(now_ms);
     PutEntry& entry = entries[r.entry];
     pending->bytes += entry.data.size() + entry.partition_key.size();
-    storage::StoredRecord record{seq_index, arrival_ms, std::move(entry.partition_key),
+    storage::StoredRecord record{slot.seq_index, slot.arrival_ms, std::move(entry.partition_key),
                                  entry.explicit_hash_key.value_or(""), std::move(entry.data)};
     batch.PutRecord(info.uid, r.shard, std::move(record));
-    PutOutcome& outcome = pending->result.records[r.entry];
-    outcome.shard_id = shard_info.Id();
-    outcome.sequence_number =
-        SequenceNumber{shard_info.created_ms / 1000, r.shard, seq_index, arrival_ms / 1000}
-            .ToString();
+    pending->result.records[r.entry] =
+        PutOutcome{Status::Ok(), r.shard,
+                   SequenceNumber{shard_info.created_ms / 1000, r.shard, slot.seq_index,
+                                  slot.arrival_ms / 1000}};
   }
   for (uint32_t index : shard_indices) {
-    pending->shard_ends.emplace_back(index, stream->shards[index]->next_seq_index);
+    pending->shard_ends.emplace_back(index, view->writers[index]->next_seq_index());
   }
 
   Traffic& traffic = *traffic_;
-  Status queued = store_.Write(std::move(batch), [stream, pending, done, &traffic](Status status) {
+  traffic.pending_writes.fetch_add(1, std::memory_order_acq_rel);
+  auto commit = [view, pending, done = std::move(done), &traffic](Status status) mutable {
+    // On the io_context: publish the shards' new committed ends (raising their commit
+    // signals), then answer.
     if (status.ok()) {
-      for (const auto& [index, end] : pending->shard_ends) {
-        stream->shards[index]->AdvanceCommitted(end);
-      }
+      for (const auto& [index, end] : pending->shard_ends) view->writers[index]->Commit(end);
       traffic.records_in.fetch_add(pending->result.records.size(), std::memory_order_relaxed);
       traffic.bytes_in.fetch_add(pending->bytes, std::memory_order_relaxed);
     } else {
       Logger("broker")->warn("put of {} records failed: {}", pending->result.records.size(),
                              status.message());
-      for (auto& outcome : pending->result.records) {
-        outcome = PutOutcome{"", "", "InternalFailure", "Internal service failure."};
-      }
-      pending->result.failed = static_cast<uint32_t>(pending->result.records.size());
+      FailEvery(pending->result, status);
     }
     done(std::move(pending->result));
+    traffic.pending_writes.fetch_sub(1, std::memory_order_acq_rel);
+  };
+  auto shared_commit = std::make_shared<decltype(commit)>(std::move(commit));
+  boost::asio::io_context& io = io_;
+  Status queued = store_.Write(std::move(batch), [shared_commit, &io](Status status) {
+    // On a storage thread: hand the outcome to the io_context and return at once.
+    boost::asio::post(io, [shared_commit, status = std::move(status)]() mutable {
+      (*shared_commit)(std::move(status));
+    });
   });
   if (!queued.ok()) {
     // Nothing was written: give the sequence numbers back so the shard has no gap.
-    for (const auto& [index, next] : pending->rollback)
-      stream->shards[index]->next_seq_index = next;
+    for (const auto& [index, next] : pending->rollback) view->writers[index]->Rewind(next);
     shard_locks.clear();
-    meta_lock.unlock();
-    for (auto& outcome : pending->result.records) {
-      outcome = PutOutcome{"", "", "InternalFailure", "Internal service failure."};
-    }
-    pending->result.failed = static_cast<uint32_t>(pending->result.records.size());
-    done(std::move(pending->result));
+    (*shared_commit)(std::move(queued));
   }
 }
 
 Result<std::string> Broker::GetShardIterator(const Caller& caller, const IteratorRequest& request) {
-  Status error;
-  auto stream = Find(caller, request.stream, error);
-  if (!stream) return error;
-  StreamInfo info = stream->Snapshot();
+  auto found = Find(caller, request.stream);
+  if (!found.ok()) return found.status();
+  ViewPtr view = std::move(found).value();
+  const StreamInfo& info = view->info;
   auto index = ParseShardId(request.shard_id);
   if (!index) {
     return Status(ErrorCode::kResourceNotFound, "Could not find shard " + request.shard_id +
@@ -182,66 +176,79 @@ Result<std::string> Broker::GetShardIterator(const Caller& caller, const Iterato
   }
   const ShardInfo& shard_info = info.shards[*index];
   const std::string shard_id = shard_info.Id();
-  Shard& shard = *stream->shards[*index];
-  const std::string& type = request.type;
-  const bool by_sequence = type == "AT_SEQUENCE_NUMBER" || type == "AFTER_SEQUENCE_NUMBER";
+  const ShardWriter& writer = *view->writers[*index];
+  const IteratorType type = request.type;
+  const bool by_sequence =
+      type == IteratorType::kAtSequenceNumber || type == IteratorType::kAfterSequenceNumber;
 
   IteratorPosition position{info.account, info.region, info.name, info.created_ms,
                             *index,       0,           Now()};
-  if (by_sequence != request.starting_sequence_number.has_value() && type != "AT_TIMESTAMP") {
+  if (by_sequence != request.starting_sequence_number.has_value() &&
+      type != IteratorType::kAtTimestamp) {
+    static constexpr const char* kTypeNames[] = {"AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER",
+                                                 "TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"};
     return Status(ErrorCode::kInvalidArgument,
                   "Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and "
                   "StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no "
                   "StartingSequenceNumber. Request specified " +
-                      type + (by_sequence ? " and no" : " and also a") +
-                      " StartingSequenceNumber.");
+                      std::string(kTypeNames[static_cast<int>(type)]) +
+                      (by_sequence ? " and no" : " and also a") + " StartingSequenceNumber.");
   }
-  if (by_sequence) {
-    const std::string& text = *request.starting_sequence_number;
-    auto sequence = SequenceNumber::Parse(text);
-    if (!sequence) {
-      return Status(ErrorCode::kInvalidArgument,
-                    "StartingSequenceNumber " + text + " used in GetShardIterator on shard " +
-                        shard_id + " in stream " + info.name + " under account " + info.account +
-                        " is invalid.");
+  switch (type) {
+    case IteratorType::kAtSequenceNumber:
+    case IteratorType::kAfterSequenceNumber: {
+      const std::string& text = *request.starting_sequence_number;
+      auto sequence = SequenceNumber::Parse(text);
+      if (!sequence) {
+        return Status(ErrorCode::kInvalidArgument,
+                      "StartingSequenceNumber " + text + " used in GetShardIterator on shard " +
+                          shard_id + " in stream " + info.name + " under account " + info.account +
+                          " is invalid.");
+      }
+      if (sequence->shard_index != *index) {
+        return Status(ErrorCode::kInvalidArgument,
+                      "Invalid StartingSequenceNumber. It encodes " +
+                          ShardIdFor(sequence->shard_index) +
+                          ", while it was used in a call to a shard with " + shard_id);
+      }
+      if (sequence->shard_created_s != shard_info.created_ms / 1000) {
+        return Status(ErrorCode::kInvalidArgument,
+                      "StartingSequenceNumber " + text + " used in GetShardIterator on shard " +
+                          shard_id + " in stream " + info.name + " under account " + info.account +
+                          " is invalid because it did not come from this stream.");
+      }
+      position.seq_index =
+          sequence->seq_index + (type == IteratorType::kAfterSequenceNumber ? 1 : 0);
+      break;
     }
-    if (sequence->shard_index != *index) {
-      return Status(ErrorCode::kInvalidArgument,
-                    "Invalid StartingSequenceNumber. It encodes " +
-                        ShardIdFor(sequence->shard_index) +
-                        ", while it was used in a call to a shard with " + shard_id);
+    case IteratorType::kTrimHorizon:
+      position.seq_index = 0;  // reads skip what retention has expired
+      break;
+    case IteratorType::kLatest:
+      position.seq_index = writer.committed_end();
+      break;
+    case IteratorType::kAtTimestamp: {
+      if (!request.timestamp_ms) {
+        return Status(ErrorCode::kInvalidArgument,
+                      "Must specify timestampInMillis parameter for iterator of type "
+                      "AT_TIMESTAMP. Current request has no timestamp parameter.");
+      }
+      int64_t now = Now();
+      if (*request.timestamp_ms > now) {
+        return Status(ErrorCode::kInvalidArgument,
+                      "The timestampInMillis parameter cannot be greater than the "
+                      "currentTimestampInMillis. timestampInMillis: " +
+                          std::to_string(*request.timestamp_ms) +
+                          ", currentTimestampInMillis: " + std::to_string(now));
+      }
+      const uint64_t end = writer.committed_end();  // before the view: the node covers it
+      auto read = store_.OpenReadView();
+      if (!read.ok()) return read.status();
+      auto first = (*read)->FirstSeqAtOrAfter(info.uid, *index, *request.timestamp_ms, 0, end);
+      if (!first.ok()) return first.status();
+      position.seq_index = first->value_or(end);
+      break;
     }
-    if (sequence->shard_created_s != shard_info.created_ms / 1000) {
-      return Status(ErrorCode::kInvalidArgument,
-                    "StartingSequenceNumber " + text + " used in GetShardIterator on shard " +
-                        shard_id + " in stream " + info.name + " under account " + info.account +
-                        " is invalid because it did not come from this stream.");
-    }
-    position.seq_index = sequence->seq_index + (type == "AFTER_SEQUENCE_NUMBER" ? 1 : 0);
-  } else if (type == "TRIM_HORIZON") {
-    position.seq_index = 0;  // reads skip what retention has expired
-  } else if (type == "LATEST") {
-    position.seq_index = shard.committed_end.load();
-  } else if (type == "AT_TIMESTAMP") {
-    if (!request.timestamp_ms) {
-      return Status(ErrorCode::kInvalidArgument,
-                    "Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. "
-                    "Current request has no timestamp parameter.");
-    }
-    int64_t now = Now();
-    if (*request.timestamp_ms > now) {
-      return Status(ErrorCode::kInvalidArgument,
-                    "The timestampInMillis parameter cannot be greater than the "
-                    "currentTimestampInMillis. timestampInMillis: " +
-                        std::to_string(*request.timestamp_ms) +
-                        ", currentTimestampInMillis: " + std::to_string(now));
-    }
-    uint64_t end = shard.committed_end.load();
-    auto first = store_.FirstSeqAtOrAfter(info.uid, *index, *request.timestamp_ms, 0, end);
-    if (!first.ok()) return first.status();
-    position.seq_index = first->value_or(end);
-  } else {
-    return Status(ErrorCode::kInvalidArgument, "Unknown ShardIteratorType " + type + ".");
   }
   return iterators_.Encode(position);
 }
@@ -259,17 +266,19 @@ Result<GetRecordsResult> Broker::GetRecords(const std::string& iterator,
                       " which is further in the future than the tolerated delay of " +
                       std::to_string(options_.iterator_ttl.count()) + " milliseconds.");
   }
-  Status error;
-  auto stream = Find({position->account, position->region}, {position->stream_name, ""}, error);
   const std::string shard_id = ShardIdFor(position->shard_index);
-  if (!stream) return messages::ShardNotFound(shard_id, position->stream_name, position->account);
-  StreamInfo info = stream->Snapshot();
+  auto found = Find({position->account, position->region}, {position->stream_name, ""});
+  if (!found.ok()) {
+    return messages::ShardNotFound(shard_id, position->stream_name, position->account);
+  }
+  ViewPtr view = std::move(found).value();
+  const StreamInfo& info = view->info;
   if (info.created_ms != position->stream_created_ms ||
       position->shard_index >= info.shards.size()) {
     return messages::ShardNotFound(shard_id, info.name, info.account);
   }
-  Shard& shard = *stream->shards[position->shard_index];
-  const uint64_t end = shard.committed_end.load();
+  // The committed end first, then a node view: the node then holds everything before that end.
+  const uint64_t end = view->writers[position->shard_index]->committed_end();
 
   storage::RecordRange range;
   range.stream_uid = info.uid;
@@ -281,17 +290,19 @@ Result<GetRecordsResult> Broker::GetRecords(const std::string& iterator,
   range.max_bytes = kMaxGetRecordsBytes;
   GetRecordsResult result;
   if (range.from_seq < range.to_seq) {
-    auto records = store_.ReadRecords(range);
+    auto read = store_.OpenReadView();
+    if (!read.ok()) return read.status();
+    auto records = (*read)->ReadRecords(range);
     if (!records.ok()) return records.status();
     const ShardInfo& shard_info = info.shards[position->shard_index];
     uint64_t bytes = 0;
     for (const auto& record : *records) bytes += record.data.size() + record.partition_key.size();
     traffic_->records_out.fetch_add(records->size(), std::memory_order_relaxed);
     traffic_->bytes_out.fetch_add(bytes, std::memory_order_relaxed);
+    result.records.reserve(records->size());
     for (auto& record : *records) {
       result.records.push_back({SequenceNumber{shard_info.created_ms / 1000, position->shard_index,
-                                               record.seq_index, record.arrival_ms / 1000}
-                                    .ToString(),
+                                               record.seq_index, record.arrival_ms / 1000},
                                 record.arrival_ms, std::move(record.data),
                                 std::move(record.partition_key)});
     }
@@ -306,36 +317,16 @@ Result<GetRecordsResult> Broker::GetRecords(const std::string& iterator,
   return result;
 }
 
-void Broker::SweepRetention() {
-  std::vector<std::shared_ptr<Stream>> streams;
-  {
-    std::shared_lock lock(streams_mutex_);
-    for (const auto& [key, stream] : streams_) streams.push_back(stream);
+Status Broker::AwaitRecords(const Caller& caller, const StreamRef& stream, uint32_t shard_index,
+                            uint64_t position, std::function<void()> wake) {
+  auto found = Find(caller, stream);
+  if (!found.ok()) return found.status();
+  const StreamView& view = **found;
+  if (shard_index >= view.writers.size()) {
+    return messages::ShardNotFound(ShardIdFor(shard_index), view.info.name, view.info.account);
   }
-  storage::WriteBatch batch;
-  for (const auto& stream : streams) {
-    StreamInfo info = stream->Snapshot();
-    int64_t cutoff = RetentionCutoffMs(Now(), info.retention_hours);
-    for (uint32_t i = 0; i < info.shards.size(); ++i) {
-      uint64_t end = stream->shards[i]->committed_end.load();
-      auto first_kept = store_.FirstSeqAtOrAfter(info.uid, i, cutoff, 0, end);
-      auto last = store_.LastSeq(info.uid, i);
-      if (!first_kept.ok() || !last.ok() || !last->has_value()) continue;
-      // The newest stored record stays on disk even when it has expired (reads skip it): it is
-      // what tells a restarted broker where the shard's sequence numbers go on, so that none is
-      // ever issued twice.
-      uint64_t keep_from = std::min(first_kept->value_or(end), **last);
-      auto first = store_.FirstSeq(info.uid, i);
-      if (first.ok() && first->has_value() && **first < keep_from) {
-        batch.DeleteRecordRange(info.uid, i, **first, keep_from);
-      }
-    }
-  }
-  if (batch.empty()) return;
-  Status queued = store_.Write(std::move(batch), [](Status status) {
-    if (!status.ok()) Logger("broker")->warn("retention sweep: {}", status.message());
-  });
-  if (!queued.ok()) Logger("broker")->warn("retention sweep: {}", queued.message());
+  view.writers[shard_index]->AwaitCommit(position, std::move(wake));
+  return Status::Ok();
 }
 
 }  // namespace sluice::broker

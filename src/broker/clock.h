@@ -12,4 +12,9 @@ inline int64_t NowMs() {
       .count();
 }
 
+// Records that arrived before this are past a retention of `retention_hours` at `now_ms`.
+inline int64_t RetentionCutoffMs(int64_t now_ms, int retention_hours) {
+  return now_ms - static_cast<int64_t>(retention_hours) * 3600 * 1000;
+}
+
 }  // namespace sluice::broker

@@ -20,6 +20,16 @@ std::string_view StreamStatusName(StreamStatus status) {
   return "ACTIVE";
 }
 
+std::string_view StreamModeName(StreamMode mode) {
+  switch (mode) {
+    case StreamMode::kProvisioned:
+      return "PROVISIONED";
+    case StreamMode::kOnDemand:
+      return "ON_DEMAND";
+  }
+  return "PROVISIONED";
+}
+
 std::string ShardIdFor(uint32_t index) {
   char buffer[32];
   std::snprintf(buffer, sizeof(buffer), "shardId-%012u", index);
@@ -100,7 +110,7 @@ std::string EncodeStreamInfo(const StreamInfo& info) {
                         {"created_ms", info.created_ms},
                         {"status", StreamStatusName(info.status)},
                         {"retention_hours", info.retention_hours},
-                        {"stream_mode", info.stream_mode},
+                        {"stream_mode", StreamModeName(info.stream_mode)},
                         {"encryption_type", info.encryption_type},
                         {"key_id", info.key_id},
                         {"max_record_size_kib", info.max_record_size_kib},
@@ -125,7 +135,9 @@ std::optional<StreamInfo> DecodeStreamInfo(std::string_view bytes) {
       if (StreamStatusName(candidate) == status) info.status = candidate;
     }
     info.retention_hours = doc.at("retention_hours").get<int>();
-    info.stream_mode = doc.value("stream_mode", "PROVISIONED");
+    if (doc.value("stream_mode", "") == StreamModeName(StreamMode::kOnDemand)) {
+      info.stream_mode = StreamMode::kOnDemand;
+    }
     info.encryption_type = doc.value("encryption_type", "NONE");
     info.key_id = doc.value("key_id", "");
     info.max_record_size_kib = doc.value("max_record_size_kib", 1024);

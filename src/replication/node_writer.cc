@@ -7,10 +7,13 @@
 
 namespace sluice::replication {
 
-NodeWriter::NodeWriter(size_t node_index, storage::StorageNode* node, WriterListener* listener,
-                       bool sync, size_t max_group_bytes)
+NodeWriter::NodeWriter(size_t node_index, storage::StorageNode* node,
+                       std::shared_ptr<NodeFaults> faults, std::shared_mutex* pin,
+                       WriterListener* listener, bool sync, size_t max_group_bytes)
     : node_index_(node_index),
       node_(node),
+      faults_(std::move(faults)),
+      pin_(pin),
       listener_(listener),
       sync_(sync),
       max_group_bytes_(max_group_bytes) {}
@@ -97,6 +100,9 @@ void NodeWriter::Run() {
       case WriterTask::Kind::kCatchUp:
         CatchUp(group.front());
         break;
+      case WriterTask::Kind::kRevert:
+        Revert(group.front());
+        break;
     }
     std::lock_guard lock(queue_mutex_);
     running_since_.reset();
@@ -107,7 +113,8 @@ void NodeWriter::ApplyGroup(const std::vector<WriterTask>& group) {
   std::vector<const storage::WriteBatch*> batches;
   batches.reserve(group.size());
   for (const WriterTask& task : group) batches.push_back(task.batch.get());
-  Status status = node_->Apply(batches, group.back().lsn, sync_);
+  Status status = faults_->BeforeApply();
+  if (status.ok()) status = node_->Apply(batches, group.back().lsn, sync_);
   listener_->OnApplied(node_index_, group.front().generation, group.front().lsn, group.back().lsn,
                        status);
 }
@@ -129,7 +136,11 @@ void NodeWriter::CatchUp(const WriterTask& task) {
   {
     // Scoped so the source's snapshot is released as soon as the rebuild is done.
     auto snapshot = task.handoff->Wait();
-    status = snapshot.ok() ? node_->ResetFrom(**snapshot, sync_) : snapshot.status();
+    status = snapshot.ok() ? faults_->BeforeReset() : snapshot.status();
+    if (status.ok()) {
+      std::unique_lock pin(*pin_);  // no reader sees the node while it is wiped and refilled
+      status = node_->ResetFrom(**snapshot, sync_);
+    }
   }
   {
     std::lock_guard lock(queue_mutex_);
@@ -137,6 +148,17 @@ void NodeWriter::CatchUp(const WriterTask& task) {
     last_catch_up_end_ = Clock::now();
   }
   listener_->OnCaughtUp(node_index_, task.generation, status);
+}
+
+void NodeWriter::Revert(const WriterTask& task) {
+  // Faults are not consulted: the undo is what makes a failed write harmless, and the node is
+  // out of step with the quorum already. If even this write fails, the failed write stays on the
+  // node until it is rebuilt; the log says so.
+  Status status = node_->Apply({task.batch.get()}, node_->applied_lsn(), sync_);
+  if (!status.ok()) {
+    Logger("replication")
+        ->error("node {}: undoing a failed write failed: {}", node_->name(), status.message());
+  }
 }
 
 }  // namespace sluice::replication

@@ -7,11 +7,13 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <thread>
 #include <vector>
 
 #include "replication/snapshot_handoff.h"
 #include "sluice/common/status.h"
+#include "sluice/replication/node_faults.h"
 #include "sluice/storage/storage_node.h"
 #include "sluice/storage/write_batch.h"
 
@@ -25,11 +27,12 @@ struct WriterTask {
     kWrite,     // apply `batch` at `lsn`
     kSnapshot,  // take a snapshot here, at this place in the log, and hand it off
     kCatchUp,   // wait for the handoff's snapshot and rebuild this node from it
+    kRevert,    // apply `batch`, the undo of a failed write, without moving the LSN; not reported
   };
   Kind kind = Kind::kWrite;
   uint64_t generation = 0;  // the node's generation when queued; see ReplicatedStore
   uint64_t lsn = 0;         // kWrite
-  std::shared_ptr<const storage::WriteBatch> batch;  // kWrite
+  std::shared_ptr<const storage::WriteBatch> batch;  // kWrite, kRevert
   std::shared_ptr<SnapshotHandoff> handoff;          // kSnapshot, kCatchUp
   Clock::time_point queued_at;
 };
@@ -46,12 +49,14 @@ class WriterListener {
 };
 
 // The writer for one storage node: a thread of its own draining a FIFO queue. Consecutive write
-// tasks are group-committed with one StorageNode::Apply (up to max_group_bytes). Enqueue,
-// DropQueue, OldestUnackedSince and Stop may be called from any thread.
+// tasks are group-committed with one StorageNode::Apply (up to max_group_bytes). Each write and
+// rebuild consults `faults` first; a rebuild holds `pin` exclusively, so it waits for every open
+// ReadView of the node. Enqueue, DropQueue, OldestUnackedSince and Stop may be called from any
+// thread.
 class NodeWriter {
  public:
-  NodeWriter(size_t node_index, storage::StorageNode* node, WriterListener* listener, bool sync,
-             size_t max_group_bytes);
+  NodeWriter(size_t node_index, storage::StorageNode* node, std::shared_ptr<NodeFaults> faults,
+             std::shared_mutex* pin, WriterListener* listener, bool sync, size_t max_group_bytes);
   NodeWriter(const NodeWriter&) = delete;
   NodeWriter& operator=(const NodeWriter&) = delete;
   ~NodeWriter();  // Stop()
@@ -74,9 +79,12 @@ class NodeWriter {
   void ApplyGroup(const std::vector<WriterTask>& group);
   void TakeSnapshot(const WriterTask& task);
   void CatchUp(const WriterTask& task);
+  void Revert(const WriterTask& task);
 
   const size_t node_index_;
   storage::StorageNode* const node_;
+  const std::shared_ptr<NodeFaults> faults_;
+  std::shared_mutex* const pin_;
   WriterListener* const listener_;
   const bool sync_;
   const size_t max_group_bytes_;

@@ -48,44 +48,11 @@ class QuorumStore final : public ReplicatedStore, public WriterListener {
 
   Status Init(const std::filesystem::path& data_dir);
 
-  Status Write(storage::WriteBatch batch, std::function<void(Status)> done) override;
+  using ReplicatedStore::Write;
+  Status Write(storage::WriteBatch batch, std::function<void(Status)> done,
+               storage::WriteBatch undo) override;
 
-  Result<std::vector<storage::StoredRecord>> ReadRecords(
-      const storage::RecordRange& range) const override {
-    auto node = PickReadNode();
-    if (!node.ok()) return node.status();
-    return (*node)->ReadRecords(range);
-  }
-  Result<std::optional<uint64_t>> FirstSeqAtOrAfter(uint64_t stream_uid, uint32_t shard_index,
-                                                    int64_t at_ms, uint64_t from_seq,
-                                                    uint64_t to_seq) const override {
-    auto node = PickReadNode();
-    if (!node.ok()) return node.status();
-    return (*node)->FirstSeqAtOrAfter(stream_uid, shard_index, at_ms, from_seq, to_seq);
-  }
-  Result<std::optional<uint64_t>> LastSeq(uint64_t stream_uid,
-                                          uint32_t shard_index) const override {
-    auto node = PickReadNode();
-    if (!node.ok()) return node.status();
-    return (*node)->LastSeq(stream_uid, shard_index);
-  }
-  Result<std::optional<uint64_t>> FirstSeq(uint64_t stream_uid,
-                                           uint32_t shard_index) const override {
-    auto node = PickReadNode();
-    if (!node.ok()) return node.status();
-    return (*node)->FirstSeq(stream_uid, shard_index);
-  }
-  Result<std::optional<std::string>> GetMeta(const std::string& key) const override {
-    auto node = PickReadNode();
-    if (!node.ok()) return node.status();
-    return (*node)->GetMeta(key);
-  }
-  Result<std::vector<std::pair<std::string, std::string>>> ScanMeta(
-      const std::string& prefix) const override {
-    auto node = PickReadNode();
-    if (!node.ok()) return node.status();
-    return (*node)->ScanMeta(prefix);
-  }
+  Result<ReadView> OpenReadView() const override;
 
   std::vector<NodeInfo> Nodes() const override;
   Status FailNode(const std::string& name) override;
@@ -97,8 +64,10 @@ class QuorumStore final : public ReplicatedStore, public WriterListener {
  private:
   struct Node {
     std::string name;
-    std::shared_ptr<NodeFaults> faults = std::make_shared<NodeFaults>();  // operator-injected
+    std::shared_ptr<NodeFaults> faults;             // operator- or test-injected
     std::unique_ptr<storage::StorageNode> storage;  // declared before the writer that uses it
+    // Held shared by each open ReadView of the node, exclusively while the node is rebuilt.
+    mutable std::shared_mutex pin;
     std::unique_ptr<NodeWriter> writer;
     // Written under log_mutex_; read without it by the read path.
     std::atomic<NodeState> state{NodeState::kDown};
@@ -112,6 +81,7 @@ class QuorumStore final : public ReplicatedStore, public WriterListener {
     enum class Outcome { kPending, kCommitted, kFailed };
     uint64_t lsn = 0;
     std::function<void(Status)> done;
+    std::shared_ptr<const storage::WriteBatch> undo;  // null when the write has none
     uint32_t targets = 0;  // bit per node the batch was queued to (and that is still up or acked)
     uint32_t acked = 0;    // bit per node that durably applied it
     size_t bytes = 0;
@@ -131,7 +101,8 @@ class QuorumStore final : public ReplicatedStore, public WriterListener {
   // --- with log_mutex_ held ---
   int HealthyCountLocked() const;
   // Takes the node out of the quorum: no more writes or reads, queue dropped, and batches that
-  // can no longer reach a quorum fail. No-op for a node already down.
+  // can no longer reach a quorum fail; the nodes still up undo those that carry an undo.
+  // No-op for a node already down.
   void MarkDownLocked(size_t index, const std::string& reason);
   // Starts rebuilding a down node from a healthy one; see RecoverNode.
   Status StartCatchUpLocked(size_t index);
@@ -141,7 +112,6 @@ class QuorumStore final : public ReplicatedStore, public WriterListener {
   // Runs queued completions, unless another thread already is (it will run these too).
   void DeliverCompletions();
   void MonitorLoop();
-  Result<const storage::StorageNode*> PickReadNode() const;
   std::optional<size_t> FindNode(const std::string& name) const;
 
   const StoreOptions options_;
@@ -182,14 +152,17 @@ Status QuorumStore::Init(const std::filesystem::path& data_dir) {
     node->name = NodeName(i);
     auto opened = storage::OpenRocksNode(node->name, data_dir / node->name);
     if (!opened.ok()) return opened.status();
-    node->storage = WithFaults(std::move(opened).value(), node->faults);
+    node->storage = std::move(opened).value();
     if (options_.wrap_node) node->storage = options_.wrap_node(std::move(node->storage));
     if (!node->storage) return Status(ErrorCode::kInternal, "wrap_node returned no node");
-    max_lsn = std::max(max_lsn, node->storage->applied_lsn());
-    node->writer = std::make_unique<NodeWriter>(nodes_.size(), node->storage.get(), this,
-                                                options_.sync, options_.max_group_bytes);
+    node->faults = options_.node_faults ? options_.node_faults(node->name) : nullptr;
+    if (!node->faults) node->faults = std::make_shared<NodeFaults>();
+    node->writer =
+        std::make_unique<NodeWriter>(nodes_.size(), node->storage.get(), node->faults, &node->pin,
+                                     this, options_.sync, options_.max_group_bytes);
     nodes_.push_back(std::move(node));
   }
+  for (const auto& node : nodes_) max_lsn = std::max(max_lsn, node->storage->applied_lsn());
 
   std::lock_guard lock(log_mutex_);
   // Every node holds a prefix of one log, so the furthest node holds everything acknowledged.
@@ -211,7 +184,8 @@ Status QuorumStore::Init(const std::filesystem::path& data_dir) {
   return Status::Ok();
 }
 
-Status QuorumStore::Write(storage::WriteBatch batch, std::function<void(Status)> done) {
+Status QuorumStore::Write(storage::WriteBatch batch, std::function<void(Status)> done,
+                          storage::WriteBatch undo) {
   auto shared = std::make_shared<const storage::WriteBatch>(std::move(batch));
   const auto now = Clock::now();
   std::lock_guard lock(log_mutex_);
@@ -226,6 +200,7 @@ Status QuorumStore::Write(storage::WriteBatch batch, std::function<void(Status)>
   PendingWrite pending;
   pending.lsn = next_lsn_++;
   pending.done = std::move(done);
+  if (!undo.empty()) pending.undo = std::make_shared<const storage::WriteBatch>(std::move(undo));
   pending.bytes = shared->ByteSize();
   pending.queued_at = now;
   for (size_t i = 0; i < nodes_.size(); ++i) {
@@ -312,13 +287,31 @@ void QuorumStore::MarkDownLocked(size_t index, const std::string& reason) {
       ->warn("node {} is down: {}; {} of {} nodes healthy", node.name, reason, HealthyCountLocked(),
              nodes_.size());
   const uint32_t bit = 1u << index;
+  // (node, undo) for each failed write that a node still up holds or will apply, in LSN order.
+  std::vector<std::pair<size_t, std::shared_ptr<const storage::WriteBatch>>> undos;
   for (PendingWrite& pending : pending_) {
     if (pending.outcome != PendingWrite::Outcome::kPending || (pending.acked & bit)) continue;
     pending.targets &= ~bit;
     if (std::popcount(pending.targets) < options_.quorum) {
       pending.outcome = PendingWrite::Outcome::kFailed;
       ++batches_failed_;
+      if (!pending.undo) continue;
+      for (size_t i = 0; i < nodes_.size(); ++i) {
+        if (pending.targets & (1u << i)) undos.emplace_back(i, pending.undo);
+      }
     }
+  }
+  // Newest first: each undo restores what the write before it left. Queued behind the failed
+  // writes themselves, which are already in the node's queue (or applied).
+  const auto now = Clock::now();
+  for (auto it = undos.rbegin(); it != undos.rend(); ++it) {
+    Node& holder = *nodes_[it->first];
+    WriterTask revert;
+    revert.kind = WriterTask::Kind::kRevert;
+    revert.generation = holder.generation;
+    revert.batch = it->second;
+    revert.queued_at = now;
+    holder.writer->Enqueue(std::move(revert));
   }
 }
 
@@ -429,13 +422,17 @@ void QuorumStore::MonitorLoop() {
   }
 }
 
-Result<const storage::StorageNode*> QuorumStore::PickReadNode() const {
+Result<ReadView> QuorumStore::OpenReadView() const {
   const uint64_t committed = committed_lsn_.load();
   const size_t start = read_cursor_.fetch_add(1, std::memory_order_relaxed);
   for (size_t k = 0; k < nodes_.size(); ++k) {
     const Node& node = *nodes_[(start + k) % nodes_.size()];
+    // Pin first, then check: a node cannot start a rebuild once pinned. A node being rebuilt
+    // now is skipped rather than waited for.
+    std::shared_lock pin(node.pin, std::try_to_lock);
+    if (!pin.owns_lock()) continue;
     if (node.state.load() == NodeState::kHealthy && node.storage->applied_lsn() >= committed) {
-      return node.storage.get();
+      return ReadView(node.storage.get(), std::move(pin));
     }
   }
   return Status(ErrorCode::kUnavailable,

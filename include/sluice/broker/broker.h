@@ -6,18 +6,22 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <shared_mutex>
 #include <string>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
 
+#include "sluice/broker/sequence_number.h"
 #include "sluice/broker/shard_iterator.h"
 #include "sluice/broker/stream_model.h"
 #include "sluice/common/status.h"
 #include "sluice/replication/replicated_store.h"
 
 namespace sluice::broker {
+
+class StreamRegistry;
+struct StreamView;
+using ViewPtr = std::shared_ptr<const StreamView>;
 
 template <typename T>
 using Callback = std::function<void(Result<T>)>;
@@ -42,7 +46,7 @@ struct BrokerOptions {
 struct CreateStreamRequest {
   std::string name;
   std::optional<uint32_t> shard_count;
-  std::string stream_mode = "PROVISIONED";
+  StreamMode stream_mode = StreamMode::kProvisioned;
   std::optional<int> max_record_size_kib;
   std::map<std::string, std::string> tags;
 };
@@ -52,12 +56,12 @@ struct PutEntry {
   std::string partition_key;
   std::optional<std::string> explicit_hash_key;  // decimal
 };
+// What became of one entry of a put: where it landed, or why it did not.
 struct PutOutcome {
-  std::string shard_id;         // set on success
-  std::string sequence_number;  // set on success
-  std::string error_code;       // set on failure: an AWS error name
-  std::string error_message;
-  bool ok() const { return error_code.empty(); }
+  Status status;             // a failure of this entry alone (the call as a whole succeeded)
+  uint32_t shard_index = 0;  // on success
+  SequenceNumber sequence;   // on success
+  bool ok() const { return status.ok(); }
 };
 struct PutRecordsResult {
   std::vector<PutOutcome> records;  // the request's order and length
@@ -65,24 +69,31 @@ struct PutRecordsResult {
   std::string encryption_type;
 };
 
+enum class IteratorType {
+  kAtSequenceNumber,
+  kAfterSequenceNumber,
+  kTrimHorizon,
+  kLatest,
+  kAtTimestamp,
+};
+
 struct IteratorRequest {
   StreamRef stream;
   std::string shard_id;
-  std::string
-      type;  // AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER, TRIM_HORIZON, LATEST, AT_TIMESTAMP
-  std::optional<std::string> starting_sequence_number;
+  IteratorType type = IteratorType::kTrimHorizon;
+  std::optional<std::string> starting_sequence_number;  // as the client sent it
   std::optional<int64_t> timestamp_ms;
 };
 
 struct RecordView {
-  std::string sequence_number;
+  SequenceNumber sequence;
   int64_t arrival_ms = 0;
   std::string data;
   std::string partition_key;
 };
 struct ChildShardView {
-  std::string shard_id;
-  std::vector<std::string> parent_shards;
+  uint32_t shard_index = 0;
+  std::vector<uint32_t> parent_shards;
   HashKeyRange range{};
 };
 struct GetRecordsResult {
@@ -108,9 +119,16 @@ struct ListStreamsResult {
   std::optional<std::string> next_token;
 };
 
+enum class ShardFilterType {
+  kAfterShardId,
+  kAtTrimHorizon,
+  kFromTrimHorizon,
+  kAtLatest,
+  kAtTimestamp,
+  kFromTimestamp,
+};
 struct ShardFilter {
-  std::string type;  // AFTER_SHARD_ID, AT_TRIM_HORIZON, FROM_TRIM_HORIZON, AT_LATEST, AT_TIMESTAMP,
-                     // FROM_TIMESTAMP
+  ShardFilterType type = ShardFilterType::kAtLatest;
   std::string shard_id;
   std::optional<int64_t> timestamp_ms;
 };
@@ -138,11 +156,13 @@ struct BrokerCounters {
 
 // Streams, shards, sequence numbers, iterators and lifecycle, on top of the replicated store.
 //
-// Threads: every public method may be called from any thread. Stream metadata is guarded per
-// stream; a shard's sequencing (assigning sequence numbers and queueing the write) is guarded
-// per shard, so writes to different shards never wait for each other. Write callbacks run on
-// a storage-node writer thread once a quorum holds the data. Lifecycle timers and the
-// retention sweep run on the io_context.
+// Threads: every public method may be called from any thread; they are meant for the
+// io_context's. Nothing here takes a stream-wide lock: requests read the stream's current
+// immutable view; each shard sequences its own writes (ShardWriter); metadata changes go
+// through the StreamRegistry, quorum first, one at a time per stream. Callbacks run on the
+// io_context once a write is decided (never on a storage thread), or inline on the caller's
+// thread when the call fails before anything is written. Lifecycle timers run on the
+// io_context; the retention sweep on a thread of its own.
 class Broker {
  public:
   Broker(boost::asio::io_context& io, replication::ReplicatedStore& store, IteratorCodec iterators,
@@ -151,9 +171,10 @@ class Broker {
   Broker(const Broker&) = delete;
   Broker& operator=(const Broker&) = delete;
 
-  // Loads every stream from the store and finishes any interrupted lifecycle transition.
+  // Loads every stream from the store, finishes any interrupted lifecycle transition and starts
+  // the retention sweep.
   Status Recover();
-  // Stops timers. Pending writes still complete through the store.
+  // Stops timers and the retention sweep. Writes already queued still complete.
   void Stop();
 
   void CreateStream(const Caller& caller, CreateStreamRequest request, Callback<Done> done);
@@ -168,44 +189,45 @@ class Broker {
   void ChangeRetention(const Caller& caller, const StreamRef& stream, int hours, bool increase,
                        Callback<Done> done);
 
-  // Routes every entry to its shard, sequences and stores them; one quorum write per call.
-  // `single` selects PutRecord's semantics: a failure is the call's error, not an entry's.
+  // Routes every entry to its shard, sequences and stores them; one quorum write per call. The
+  // call fails as a whole for a missing or inactive stream and invalid entries; a write the
+  // quorum refuses fails every entry (InternalFailure), as AWS reports it.
   void PutRecords(const Caller& caller, const StreamRef& stream, std::vector<PutEntry> entries,
                   Callback<PutRecordsResult> done);
   Result<std::string> GetShardIterator(const Caller& caller, const IteratorRequest& request);
   Result<GetRecordsResult> GetRecords(const std::string& iterator, std::optional<uint32_t> limit);
 
+  // The commit signal of a shard: `wake` runs once, on the io_context, as soon as the shard holds
+  // a committed record at or after sequence index `position` (at once when it already does).
+  Status AwaitRecords(const Caller& caller, const StreamRef& stream, uint32_t shard_index,
+                      uint64_t position, std::function<void()> wake);
+
+  // Writes decided but whose callback has not run yet, plus writes still waiting for a quorum;
+  // a graceful shutdown waits for this to reach zero.
+  size_t PendingWrites() const;
+
   BrokerCounters Counters() const;
 
   // Deletes records past their stream's retention period from disk (they are invisible to reads
-  // already). Runs every retention_sweep_interval on the io_context; callable at any time.
+  // already), reading through one pinned node view. Runs every retention_sweep_interval on the
+  // sweep thread; callable at any time from any thread.
   void SweepRetention();
 
  private:
   int64_t Now() const;
-  class Stream;
-  struct Shard;
-  std::shared_ptr<Stream> Find(const Caller& caller, const StreamRef& ref, Status& error) const;
-  // Queues the stream's metadata. A refused write (no quorum) is returned, and `then` is not
-  // called; otherwise `then` gets the outcome once the write is decided. Callers hold the
-  // stream's meta_mutex, so metadata reaches the log in the order it changed.
-  Status Persist(const StreamInfo& info, std::function<void(Status)> then);
-  void ScheduleActivation(std::shared_ptr<Stream> stream, std::chrono::milliseconds delay);
-  void ScheduleRemoval(std::shared_ptr<Stream> stream, std::chrono::milliseconds delay);
-  // Queues the deletion of the stream's metadata and records; Status of the queueing.
-  Status Erase(const StreamInfo& info, std::function<void(Status)> then);
-  void Remove(const std::shared_ptr<Stream>& stream);
-  void ScheduleRetentionSweep();
+  // The stream's current view, or why there is none.
+  Result<ViewPtr> Find(const Caller& caller, const StreamRef& ref) const;
+  void ScheduleActivation(const std::string& key, std::chrono::milliseconds delay);
+  void ScheduleRemoval(const std::string& key, std::chrono::milliseconds delay);
   uint32_t OpenShardsInNamespace(const Caller& caller) const;
+  // Runs `body` on the io_context after `delay`, unless the broker stopped by then.
+  void After(std::chrono::milliseconds delay, std::function<void()> body);
 
   boost::asio::io_context& io_;
   replication::ReplicatedStore& store_;
   IteratorCodec iterators_;
   BrokerOptions options_;
-
-  // Guards streams_ (the map, not the streams in it). Held briefly: lookups and inserts.
-  mutable std::shared_mutex streams_mutex_;
-  std::map<std::string, std::shared_ptr<Stream>> streams_;  // keyed by StreamMetaKey
+  std::unique_ptr<StreamRegistry> registry_;
 
   struct Timers;
   std::unique_ptr<Timers> timers_;

@@ -15,6 +15,9 @@ namespace sluice::broker {
 enum class StreamStatus { kCreating, kDeleting, kActive, kUpdating };
 std::string_view StreamStatusName(StreamStatus status);
 
+enum class StreamMode { kProvisioned, kOnDemand };
+std::string_view StreamModeName(StreamMode mode);  // "PROVISIONED", "ON_DEMAND"
+
 // The namespace a request acts in: the configured account and the region of its credentials.
 struct Caller {
   std::string account;
@@ -59,7 +62,7 @@ struct StreamInfo {
   int64_t created_ms = 0;
   StreamStatus status = StreamStatus::kCreating;
   int retention_hours = 24;
-  std::string stream_mode = "PROVISIONED";
+  StreamMode stream_mode = StreamMode::kProvisioned;
   std::string encryption_type = "NONE";
   std::string key_id;
   int max_record_size_kib = 1024;

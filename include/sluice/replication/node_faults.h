@@ -5,7 +5,6 @@
 #include <mutex>
 
 #include "sluice/common/status.h"
-#include "sluice/storage/storage_node.h"
 
 namespace sluice::replication {
 
@@ -18,8 +17,8 @@ struct FaultSettings {
 };
 
 // The faults injected into one node. Set from any thread (the operator API, a test); consulted
-// on the node's writer thread before each write. Tests derive from it to add faults of their
-// own (hanging a write, counting them).
+// by the node's writer thread before each write (Apply) and rebuild (ResetFrom). Tests derive from
+// it to add faults of their own (hanging a write, counting them).
 class NodeFaults {
  public:
   virtual ~NodeFaults() = default;
@@ -36,10 +35,5 @@ class NodeFaults {
   mutable std::mutex settings_mutex_;  // guards settings_
   FaultSettings settings_;
 };
-
-// Wraps `node` so that its writes (Apply, ResetFrom) consult `faults` first; every other call
-// is delegated unchanged. Runs wherever its methods are called (see StorageNode).
-std::unique_ptr<storage::StorageNode> WithFaults(std::unique_ptr<storage::StorageNode> node,
-                                                 std::shared_ptr<NodeFaults> faults);
 
 }  // namespace sluice::replication

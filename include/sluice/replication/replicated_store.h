@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -35,9 +36,30 @@ struct StoreOptions {
   // A node that has not acknowledged a batch within this long leaves the quorum.
   std::chrono::milliseconds node_timeout{5000};
   size_t max_group_bytes = 16 << 20;  // group commit gathers queued batches up to this size
-  // Test seam: wraps each node as it is opened (fault injection). Identity when empty.
+  // Test seams. `node_faults` supplies the fault injector of the named node (tests hang or fail
+  // its writes through it; the operator API sets the same object); a plain NodeFaults when empty.
+  // `wrap_node` sees each node as it is opened (tests keep a pointer to inspect it); identity
+  // when empty.
+  std::function<std::shared_ptr<NodeFaults>(const std::string& name)> node_faults;
   std::function<std::unique_ptr<storage::StorageNode>(std::unique_ptr<storage::StorageNode>)>
       wrap_node;
+};
+
+// A read-only view of one storage node that held everything committed when the view was
+// opened. The node is pinned for the view's lifetime: it is not rebuilt (wiped and refilled from
+// a peer) while any view of it is open, so a read never sees a node half-way through a rebuild.
+// Open a view per request (or per retention sweep), read through it, and let it go: a rebuild
+// waits for it. Use it on one thread.
+class ReadView {
+ public:
+  ReadView(const storage::StorageNode* node, std::shared_lock<std::shared_mutex> pin)
+      : node_(node), pin_(std::move(pin)) {}
+  const storage::StorageNode& node() const { return *node_; }
+  const storage::StorageNode* operator->() const { return node_; }
+
+ private:
+  const storage::StorageNode* node_;
+  std::shared_lock<std::shared_mutex> pin_;
 };
 
 // Counters for /metrics. Monotonic unless stated.
@@ -66,6 +88,12 @@ struct StoreStats {
 // everything ever acknowledged. At start, nodes behind it (empty or wiped included) are rebuilt
 // from it in the background; writes need a quorum of healthy nodes meanwhile.
 //
+// A write may carry an undo batch. When such a write fails (it can no longer reach a quorum), the
+// nodes still up that hold it or will apply it (a minority) apply the undo right after it, so the
+// failed write leaves no trace there either; the broker gives every metadata write one. A write
+// without an undo (records) may stay on such a node and become visible if that node later is the
+// most advanced one, as with any storage system that reports a failure it cannot take back.
+//
 // Thread-safety: every public method may be called from any thread.
 class ReplicatedStore {
  public:
@@ -78,23 +106,16 @@ class ReplicatedStore {
   // Otherwise `done` is called exactly once, later, with Ok once a quorum durably holds the
   // batch, or kUnavailable when a quorum can no longer be reached. Callers that need several
   // writes in a given order make the calls in that order (Write itself is serialised).
-  virtual Status Write(storage::WriteBatch batch, std::function<void(Status)> done) = 0;
+  // `undo` (possibly empty) reverses `batch`'s effect on a node that applied it; see above.
+  virtual Status Write(storage::WriteBatch batch, std::function<void(Status)> done,
+                       storage::WriteBatch undo) = 0;
+  Status Write(storage::WriteBatch batch, std::function<void(Status)> done) {
+    return Write(std::move(batch), std::move(done), storage::WriteBatch());
+  }
 
-  // Reads are served by a healthy node whose applied LSN covers everything committed so far.
-  // kUnavailable when no such node exists.
-  virtual Result<std::vector<storage::StoredRecord>> ReadRecords(
-      const storage::RecordRange& range) const = 0;
-  virtual Result<std::optional<uint64_t>> FirstSeqAtOrAfter(uint64_t stream_uid,
-                                                            uint32_t shard_index, int64_t at_ms,
-                                                            uint64_t from_seq,
-                                                            uint64_t to_seq) const = 0;
-  virtual Result<std::optional<uint64_t>> LastSeq(uint64_t stream_uid,
-                                                  uint32_t shard_index) const = 0;
-  virtual Result<std::optional<uint64_t>> FirstSeq(uint64_t stream_uid,
-                                                   uint32_t shard_index) const = 0;
-  virtual Result<std::optional<std::string>> GetMeta(const std::string& key) const = 0;
-  virtual Result<std::vector<std::pair<std::string, std::string>>> ScanMeta(
-      const std::string& prefix) const = 0;
+  // A view of a healthy node that holds every write committed so far, for reads. kUnavailable
+  // when no such node can be read now.
+  virtual Result<ReadView> OpenReadView() const = 0;
 
   // --- operator surface ---
   virtual std::vector<NodeInfo> Nodes() const = 0;

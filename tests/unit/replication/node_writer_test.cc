@@ -43,7 +43,7 @@ class NodeWriterTest : public ::testing::Test {
   void SetUp() override {
     auto inner = storage::OpenRocksNode("az-a", dir_.path() / "az-a");
     ASSERT_TRUE(inner.ok());
-    node_ = FaultyNode(std::move(inner).value(), control_);
+    node_ = std::move(inner).value();
   }
   void TearDown() override {
     control_->Release();
@@ -51,7 +51,8 @@ class NodeWriterTest : public ::testing::Test {
   }
 
   void StartWriter(size_t max_group_bytes) {
-    writer_ = std::make_unique<NodeWriter>(0, node_.get(), &listener_, false, max_group_bytes);
+    writer_ = std::make_unique<NodeWriter>(0, node_.get(), control_, &pin_, &listener_, false,
+                                           max_group_bytes);
     writer_->Start();
   }
 
@@ -67,6 +68,7 @@ class NodeWriterTest : public ::testing::Test {
   TempDir dir_;
   std::shared_ptr<FaultControl> control_ = std::make_shared<FaultControl>();
   std::unique_ptr<storage::StorageNode> node_;
+  std::shared_mutex pin_;
   RecordingListener listener_;
   std::unique_ptr<NodeWriter> writer_;
 };
@@ -146,7 +148,9 @@ TEST_F(NodeWriterTest, SnapshotThenCatchUpBetweenTwoWriters) {
   auto other = storage::OpenRocksNode("az-b", dir_.path() / "az-b");
   ASSERT_TRUE(other.ok());
   RecordingListener other_listener;
-  NodeWriter other_writer(1, other->get(), &other_listener, false, 16 << 20);
+  std::shared_mutex other_pin;
+  NodeWriter other_writer(1, other->get(), std::make_shared<NodeFaults>(), &other_pin,
+                          &other_listener, false, 16 << 20);
   other_writer.Start();
   WriterTask catch_up;
   catch_up.kind = WriterTask::Kind::kCatchUp;

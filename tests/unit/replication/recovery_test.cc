@@ -110,12 +110,12 @@ TEST_F(StoreTest, RestartKeepsDataAndContinuesTheLog) {
     EXPECT_EQ(info.state, NodeState::kHealthy) << info.name;
     EXPECT_EQ(info.applied_lsn, 20u) << info.name;
   }
-  auto records = store_->ReadRecords(Shard10());
+  auto records = ReadShard10();
   ASSERT_TRUE(records.ok());
   EXPECT_EQ(records->size(), 20u);
   ASSERT_TRUE(WriteAndWait(RecordBatch(20)).ok());
   EXPECT_EQ(store_->Stats().committed_lsn, 21u);
-  EXPECT_EQ(store_->ReadRecords(Shard10())->size(), 21u);
+  EXPECT_EQ(ReadShard10()->size(), 21u);
 }
 
 TEST_F(StoreTest, WipedAzDirectoryIsRebuiltAtOpen) {

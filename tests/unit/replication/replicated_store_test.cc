@@ -52,15 +52,23 @@ TEST_F(StoreTest, AllHealthyWritesCommitInLsnOrder) {
   EXPECT_EQ(stats.latency_counts.back(), static_cast<uint64_t>(kWrites));
   EXPECT_GT(stats.latency_sum_us, 0);
 
-  auto records = store_->ReadRecords(Shard10());
+  auto records = ReadShard10();
   ASSERT_TRUE(records.ok());
   ASSERT_EQ(records->size(), static_cast<size_t>(kWrites));
   EXPECT_EQ(records->back().data, "data-299");
-  EXPECT_EQ(store_->GetMeta("last/4")->value_or(""), "299");
-  EXPECT_EQ(store_->ScanMeta("last/")->size(), 5u);
-  EXPECT_EQ(*store_->LastSeq(1, 0), std::optional<uint64_t>(299));
-  EXPECT_EQ(*store_->FirstSeq(1, 0), std::optional<uint64_t>(0));
-  EXPECT_EQ(*store_->FirstSeqAtOrAfter(1, 0, 1100, 0, UINT64_MAX), std::optional<uint64_t>(100));
+  EXPECT_EQ(
+      ThroughView([](const storage::StorageNode& n) { return n.GetMeta("last/4"); })->value_or(""),
+      "299");
+  EXPECT_EQ(ThroughView([](const storage::StorageNode& n) { return n.ScanMeta("last/"); })->size(),
+            5u);
+  EXPECT_EQ(*ThroughView([](const storage::StorageNode& n) { return n.LastSeq(1, 0); }),
+            std::optional<uint64_t>(299));
+  EXPECT_EQ(*ThroughView([](const storage::StorageNode& n) { return n.FirstSeq(1, 0); }),
+            std::optional<uint64_t>(0));
+  EXPECT_EQ(*ThroughView([](const storage::StorageNode& n) {
+    return n.FirstSeqAtOrAfter(1, 0, 1100, 0, UINT64_MAX);
+  }),
+            std::optional<uint64_t>(100));
 
   // Every node ends with the same content.
   ASSERT_TRUE(WaitAllCaughtUp());
@@ -112,7 +120,7 @@ TEST_F(StoreTest, OneNodeFailedWritesSucceed) {
   EXPECT_EQ(Info("az-b").applied_lsn, b_applied);  // it takes no more writes
   EXPECT_EQ(Info("az-b").lag, 11u - b_applied);
   for (int i = 0; i < 6; ++i) {  // every read is served by a live node
-    auto records = store_->ReadRecords(Shard10());
+    auto records = ReadShard10();
     ASSERT_TRUE(records.ok());
     EXPECT_EQ(records->size(), 11u);
   }
@@ -137,16 +145,76 @@ TEST_F(StoreTest, TwoNodesDownWritesFailImmediatelyAndDataStaysReadable) {
   EXPECT_EQ(status.code(), ErrorCode::kUnavailable);
   EXPECT_FALSE(status.message().empty());
 
-  auto records = store_->ReadRecords(Shard10());
+  auto records = ReadShard10();
   ASSERT_TRUE(records.ok());
   ASSERT_EQ(records->size(), 1u);
   EXPECT_EQ(records->at(0).data, "data-0");
 
   ASSERT_TRUE(store_->FailNode("az-b").ok());
-  EXPECT_EQ(store_->ReadRecords(Shard10()).status().code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(ReadShard10().status().code(), ErrorCode::kUnavailable);
   EXPECT_EQ(store_->RecoverNode("az-a").code(), ErrorCode::kUnavailable);  // no source
   store_->Close();
   EXPECT_FALSE(called.load());
+}
+
+// Two nodes fail their applies: the write fails, and the one node that applied it anyway undoes
+// it. Recovered, or restarted, every node holds the committed content only.
+TEST_F(StoreTest, AFailedWriteWithAnUndoLeavesNoTrace) {
+  OpenStore();
+  storage::WriteBatch first;
+  first.PutMeta("stream/x", "v1");
+  ASSERT_TRUE(WriteAndWait(std::move(first)).ok());
+  ASSERT_TRUE(WaitAllCaughtUp());
+  const auto committed = Content(*nodes_["az-c"]);
+  controls_["az-a"]->FailApplies(true);
+  controls_["az-b"]->FailApplies(true);
+  storage::WriteBatch change, undo;
+  change.PutMeta("stream/x", "v2");
+  change.PutMeta("stream/y", "new");
+  undo.PutMeta("stream/x", "v1");
+  undo.DeleteMeta("stream/y");
+  auto completions = std::make_shared<Completions>();
+  ASSERT_TRUE(store_->Write(std::move(change), completions->Callback(0), std::move(undo)).ok());
+  ASSERT_TRUE(completions->WaitForCount(1));
+  EXPECT_EQ(completions->statuses()[0].code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(Info("az-c").state, NodeState::kHealthy);
+  // The undo is queued right behind the write on c; once c is idle it has run.
+  ASSERT_TRUE(WaitFor([&] { return Content(*nodes_["az-c"]) == committed; }));
+
+  controls_["az-a"]->FailApplies(false);
+  controls_["az-b"]->FailApplies(false);
+  OpenStore();  // restart: c is the most advanced node and the others are rebuilt from it
+  ASSERT_TRUE(WaitAllCaughtUp());
+  for (const char* name : {"az-a", "az-b", "az-c"}) EXPECT_EQ(Content(*nodes_[name]), committed);
+}
+
+// Undos of several failed writes run newest first, so the oldest state comes back.
+TEST_F(StoreTest, UndosOfSeveralFailedWritesRunNewestFirst) {
+  OpenStore();
+  storage::WriteBatch first;
+  first.PutMeta("stream/x", "v1");
+  ASSERT_TRUE(WriteAndWait(std::move(first)).ok());
+  ASSERT_TRUE(WaitAllCaughtUp());
+  const auto committed = Content(*nodes_["az-c"]);
+  controls_["az-a"]->Hang();  // a and b hold both writes in their queues...
+  controls_["az-b"]->Hang();
+  auto completions = std::make_shared<Completions>();
+  for (int i = 2; i <= 3; ++i) {
+    storage::WriteBatch change, undo;
+    change.PutMeta("stream/x", "v" + std::to_string(i));
+    undo.PutMeta("stream/x", "v" + std::to_string(i - 1));
+    ASSERT_TRUE(store_->Write(std::move(change), completions->Callback(i), std::move(undo)).ok());
+  }
+  ASSERT_TRUE(WaitFor([&] { return Info("az-c").applied_lsn == 3; }));
+  ASSERT_TRUE(store_->FailNode("az-a").ok());  // ...and go down: both writes fail
+  ASSERT_TRUE(store_->FailNode("az-b").ok());
+  ASSERT_TRUE(completions->WaitForCount(2));
+  for (const Status& status : completions->statuses()) {
+    EXPECT_EQ(status.code(), ErrorCode::kUnavailable);
+  }
+  ASSERT_TRUE(WaitFor([&] { return Content(*nodes_["az-c"]) == committed; }));
+  controls_["az-a"]->Release();
+  controls_["az-b"]->Release();
 }
 
 TEST_F(StoreTest, NodeWithIoErrorLeavesQuorumAndWritesContinue) {
@@ -238,11 +306,15 @@ TEST_F(StoreTest, ReadsComeFromANodeCoveringEverythingCommitted) {
   EXPECT_EQ(Info("az-a").state, NodeState::kHealthy);
   EXPECT_EQ(Info("az-a").lag, 1u);
   for (int i = 0; i < 9; ++i) {
-    auto records = store_->ReadRecords(Shard10());
+    auto records = ReadShard10();
     ASSERT_TRUE(records.ok());
     EXPECT_EQ(records->size(), 2u);
-    EXPECT_EQ(*store_->LastSeq(1, 0), std::optional<uint64_t>(1));
-    EXPECT_EQ(store_->GetMeta("last/1")->value_or(""), "1");
+    EXPECT_EQ(*ThroughView([](const storage::StorageNode& n) { return n.LastSeq(1, 0); }),
+              std::optional<uint64_t>(1));
+    EXPECT_EQ(ThroughView([](const storage::StorageNode& n) {
+                return n.GetMeta("last/1");
+              })->value_or(""),
+              "1");
   }
   controls_["az-a"]->Release();
   ASSERT_TRUE(WaitCaughtUp("az-a"));

@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "faulty_node.h"
+#include "fault_control.h"
 #include "sluice/replication/replicated_store.h"
 #include "support/temp_dir.h"
 
@@ -113,7 +113,7 @@ inline std::vector<std::string> Content(const storage::StorageNode& node) {
   return content;
 }
 
-// A fresh data directory, a store whose nodes are all FaultyNodes, and helpers.
+// A fresh data directory, a store whose nodes all have a FaultControl, and helpers.
 class StoreTest : public ::testing::Test {
  protected:
   void TearDown() override {
@@ -135,12 +135,13 @@ class StoreTest : public ::testing::Test {
   void OpenStore(StoreOptions options) {
     store_.reset();
     nodes_.clear();
-    options.wrap_node = [this](std::unique_ptr<storage::StorageNode> inner) {
-      std::string name = inner->name();
+    options.node_faults = [this](const std::string& name) -> std::shared_ptr<NodeFaults> {
       auto& control = controls_[name];
       if (!control) control = std::make_shared<FaultControl>();
-      auto node = FaultyNode(std::move(inner), control);
-      nodes_[name] = node.get();
+      return control;
+    };
+    options.wrap_node = [this](std::unique_ptr<storage::StorageNode> node) {
+      nodes_[node->name()] = node.get();
       return node;
     };
     auto store = ReplicatedStore::Open(dir_.path(), std::move(options));
@@ -156,6 +157,18 @@ class StoreTest : public ::testing::Test {
     if (!queued.ok()) return queued;
     if (!completions->WaitForCount(1)) return Status(ErrorCode::kInternal, "test: done timed out");
     return completions->statuses().at(0);
+  }
+
+  // Runs `read` on a fresh ReadView, as the broker reads; the view's failure otherwise.
+  template <typename Read>
+  auto ThroughView(Read read) -> decltype(read(std::declval<const storage::StorageNode&>())) {
+    auto view = store_->OpenReadView();
+    if (!view.ok()) return view.status();
+    return read(view->node());
+  }
+  Result<std::vector<storage::StoredRecord>> ReadShard10() {
+    return ThroughView(
+        [](const storage::StorageNode& node) { return node.ReadRecords(Shard10()); });
   }
 
   NodeInfo Info(const std::string& name) const {

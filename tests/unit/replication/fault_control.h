@@ -4,10 +4,8 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
-#include <utility>
 
 #include "sluice/replication/node_faults.h"
-#include "sluice/storage/storage_node.h"
 
 namespace sluice::replication::testing {
 
@@ -78,11 +76,5 @@ class FaultControl final : public NodeFaults {
   int hung_ = 0;
   int applies_ = 0;
 };
-
-// A node whose writes go through `control` first.
-inline std::unique_ptr<storage::StorageNode> FaultyNode(std::unique_ptr<storage::StorageNode> inner,
-                                                        std::shared_ptr<FaultControl> control) {
-  return WithFaults(std::move(inner), std::move(control));
-}
 
 }  // namespace sluice::replication::testing

@@ -1,0 +1,119 @@
+// The broker over a real three-node replicated store in a temp directory, with the io_context
+// running on a thread of its own as in the server, and a fault injector on every node.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <future>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+
+#include <gtest/gtest.h>
+
+#include "sluice/broker/broker.h"
+#include "unit/replication/fault_control.h"
+
+namespace sluice::broker {
+
+namespace fs = std::filesystem;
+
+class BrokerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("sluice-broker-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    // Write completions and lifecycle timers run on the io_context, as in the server.
+    io_thread_ = std::thread([this] { io_.run(); });
+    Open();
+  }
+  void TearDown() override {
+    for (auto& [name, control] : controls_) control->Set({});
+    Close();
+    work_.reset();
+    io_thread_.join();
+    fs::remove_all(dir_);
+  }
+  void Open() {
+    replication::StoreOptions store_options;
+    store_options.node_faults = [this](const std::string& name) {
+      auto& control = controls_[name];
+      if (!control) control = std::make_shared<replication::testing::FaultControl>();
+      return std::shared_ptr<replication::NodeFaults>(control);
+    };
+    auto store = replication::ReplicatedStore::Open(dir_, store_options);
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    store_ = std::move(*store);
+    IteratorCodec::Key key;
+    key.fill(3);
+    BrokerOptions options;
+    options.create_delay = options.delete_delay = options.update_delay =
+        std::chrono::milliseconds(0);
+    options.clock_ms = [this] {
+      auto now = std::chrono::system_clock::now() + time_travel_.load();
+      return std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+    };
+    broker_ = std::make_unique<Broker>(io_, *store_, IteratorCodec(key), options);
+    ASSERT_TRUE(broker_->Recover().ok());
+  }
+  void Close() {
+    if (broker_) broker_->Stop();
+    if (store_) store_->Close();
+    // Let the io_context run what Stop and Close handed it before the broker goes away.
+    std::promise<void> drained;
+    boost::asio::post(io_, [&] { drained.set_value(); });
+    drained.get_future().wait();
+    broker_.reset();
+    store_.reset();
+  }
+
+  Status Create(const std::string& name, uint32_t shards) {
+    std::promise<Status> done;
+    CreateStreamRequest request;
+    request.name = name;
+    request.shard_count = shards;
+    broker_->CreateStream(caller_, request, [&](Result<Done> r) { done.set_value(r.status()); });
+    return done.get_future().get();
+  }
+  Result<PutRecordsResult> Put(const std::string& name, std::vector<PutEntry> entries) {
+    std::promise<Result<PutRecordsResult>> done;
+    broker_->PutRecords(caller_, {name, ""}, std::move(entries),
+                        [&](Result<PutRecordsResult> r) { done.set_value(std::move(r)); });
+    return done.get_future().get();
+  }
+  std::string Iterator(const std::string& name, const std::string& shard, const std::string& type,
+                       std::optional<std::string> seq = std::nullopt,
+                       std::optional<int64_t> at_ms = std::nullopt) {
+    static const std::map<std::string, IteratorType> kTypes = {
+        {"AT_SEQUENCE_NUMBER", IteratorType::kAtSequenceNumber},
+        {"AFTER_SEQUENCE_NUMBER", IteratorType::kAfterSequenceNumber},
+        {"TRIM_HORIZON", IteratorType::kTrimHorizon},
+        {"LATEST", IteratorType::kLatest},
+        {"AT_TIMESTAMP", IteratorType::kAtTimestamp}};
+    IteratorRequest request{{name, ""}, shard, kTypes.at(type), seq, at_ms};
+    auto it = broker_->GetShardIterator(caller_, request);
+    EXPECT_TRUE(it.ok()) << it.status().message();
+    return it.ok() ? *it : "";
+  }
+
+  fs::path dir_;
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{
+      io_.get_executor()};
+  std::thread io_thread_;
+  std::unique_ptr<replication::ReplicatedStore> store_;
+  std::unique_ptr<Broker> broker_;
+  Caller caller_{"000000000000", "us-east-1"};
+  std::atomic<std::chrono::milliseconds> time_travel_{std::chrono::milliseconds(0)};
+  // Each node's fault injector; they survive a reopen.
+  std::map<std::string, std::shared_ptr<replication::testing::FaultControl>> controls_;
+};
+
+}  // namespace sluice::broker
