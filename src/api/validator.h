@@ -1,7 +1,7 @@
 #pragma once
 
-#include "api/model.h"
 #include "sluice/api/api.h"
+#include "sluice/api/model.h"
 #include "sluice/common/status.h"
 
 namespace sluice::api {

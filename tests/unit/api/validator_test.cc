@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "api/model.h"
+#include "sluice/api/model.h"
 
 namespace sluice::api {
 namespace {
