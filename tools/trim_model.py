@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Writes src/api/model/kinesis-2013-12-02.json: the official Kinesis API model with its
-documentation stripped, keeping member order. The server embeds it and validates every request
-against it. Run again when the reference model changes:
+documentation stripped, keeping member order. The server embeds it: it validates every request
+against the operation's input shape, and its codecs read input and output shapes to know which
+members are blobs and timestamps, so operations' outputs and every shape must stay. Run again when
+the reference model changes:
 
     python3 tools/trim_model.py ../shared/reference/kinesis-2013-12-02.service.json
 """

@@ -1,8 +1,8 @@
 #include "sluice/api/api.h"
 
 #include "api/handlers.h"
-#include "api/model.h"
 #include "api/validator.h"
+#include "sluice/api/model.h"
 
 namespace sluice::api {
 

@@ -9,7 +9,7 @@
 namespace sluice::api {
 
 // Everything a handler needs. Input has passed model validation: required members are present
-// and of the right type, blobs are binary values.
+// and of the model's neutral type (api.h): blobs are binary values, timestamps epoch ms.
 struct Call {
   const RequestContext& context;
   broker::Broker& broker;
@@ -37,9 +37,10 @@ void GetRecords(const Call& call, Reply reply);
 
 // --- shared helpers ---
 broker::StreamRef StreamRefOf(const Value& input);
-// A model Timestamp (epoch seconds, possibly fractional) in epoch milliseconds.
+// A model Timestamp member's value in epoch milliseconds.
 int64_t TimestampMs(const Value& value);
-// Epoch milliseconds as a model Timestamp.
+// Epoch milliseconds as a model Timestamp member's value (api.h: they are the same integer; the
+// helpers keep that choice in one place).
 Value Timestamp(int64_t ms);
 Value ShardValue(const broker::ShardInfo& shard);
 Value StreamModeDetails(const broker::StreamInfo& info);

@@ -1,7 +1,6 @@
 // Stream lifecycle and listing operations.
 #include <algorithm>
 #include <climits>
-#include <cmath>
 
 #include "api/enum_names.h"
 #include "api/handlers.h"
@@ -41,11 +40,9 @@ broker::StreamRef StreamRefOf(const Value& input) {
   return {StringOr(input, "StreamName"), StringOr(input, "StreamARN")};
 }
 
-int64_t TimestampMs(const Value& value) {
-  return static_cast<int64_t>(std::llround(value.get<double>() * 1000.0));
-}
+int64_t TimestampMs(const Value& value) { return value.get<int64_t>(); }
 
-Value Timestamp(int64_t ms) { return static_cast<double>(ms) / 1000.0; }
+Value Timestamp(int64_t ms) { return ms; }
 
 Value ShardValue(const broker::ShardInfo& shard) {
   Value out = Value::object();

@@ -1,4 +1,4 @@
-#include "api/model.h"
+#include "sluice/api/model.h"
 
 #include <nlohmann/json.hpp>
 
@@ -66,12 +66,18 @@ ApiModel::ApiModel() {
   for (const auto& [name, spec] : doc.at("operations").items()) {
     operations_.push_back(name);
     inputs_[name] = spec.contains("input") ? lookup(spec["input"]) : nullptr;
+    outputs_[name] = spec.contains("output") ? lookup(spec["output"]) : nullptr;
   }
 }
 
 const Shape* ApiModel::Input(std::string_view operation) const {
   auto it = inputs_.find(operation);
   return it == inputs_.end() ? nullptr : it->second;
+}
+
+const Shape* ApiModel::Output(std::string_view operation) const {
+  auto it = outputs_.find(operation);
+  return it == outputs_.end() ? nullptr : it->second;
 }
 
 }  // namespace sluice::api

@@ -1,11 +1,9 @@
 #include "api/validator.h"
 
+#include <algorithm>
 #include <cctype>
-#include <cmath>
 #include <string>
 #include <vector>
-
-#include "sluice/common/base64.h"
 
 namespace sluice::api {
 namespace {
@@ -16,100 +14,74 @@ constexpr size_t kMaxReportedErrors = 10;
 // stack.
 constexpr size_t kMaxPatternInput = 4096;
 
-Status TypeError(std::string message) {
-  return Status(ErrorCode::kSerialization, std::move(message));
-}
-
 std::string LowerFirst(std::string name) {
   if (!name.empty()) name[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[0])));
   return name;
 }
 
-// The wrong-type texts of Coral's JSON reader; `article_type` is e.g. "an Integer", "a Blob".
-Status WrongScalar(const Value& value, const std::string& article_type) {
-  if (value.is_boolean())
-    return TypeError("class java.lang.Boolean can not be converted to " + article_type);
-  if (value.is_number())
-    return TypeError("class java.math.BigDecimal can not be converted to " + article_type);
-  if (value.is_string())
-    return TypeError("class java.lang.String can not be converted to " + article_type);
-  if (value.is_array()) return TypeError("Start of list found where not expected");
-  return TypeError("Start of structure or map found where not expected.");
+std::string JoinPath(const std::string& parent, const std::string& name) {
+  return parent.empty() ? name : parent + "." + name;
 }
 
-Status CheckTypes(const Shape& shape, Value& value);
-
-Status CheckStructureTypes(const Shape& shape, Value& value) {
-  if (value.is_array()) return TypeError("Start of list found where not expected");
-  if (!value.is_object()) return TypeError("Expected null");
-  Value cleaned = Value::object();
-  for (const auto& member : shape.members) {
-    auto it = value.find(member.name);
-    if (it == value.end() || it->is_null()) continue;
-    SLUICE_RETURN_IF_ERROR(CheckTypes(*member.shape, *it));
-    cleaned[member.name] = std::move(*it);
-  }
-  value = std::move(cleaned);
-  return Status::Ok();
-}
-
-Status CheckTypes(const Shape& shape, Value& value) {
+// Whether `value` has the neutral representation of `shape` (see api.h); null stands for an
+// absent value wherever it appears.
+bool IsNeutral(const Shape& shape, const Value& value) {
+  if (value.is_null()) return true;
   switch (shape.type) {
     case Shape::Type::kStructure:
-      return CheckStructureTypes(shape, value);
+    case Shape::Type::kMap:
+      return value.is_object();
     case Shape::Type::kString:
-      if (!value.is_string()) {
-        if (value.is_boolean() || value.is_number()) return WrongScalar(value, "an String");
-        return WrongScalar(value, "");
-      }
-      return Status::Ok();
+      return value.is_string();
     case Shape::Type::kInteger:
-    case Shape::Type::kLong: {
-      if (!value.is_number()) {
-        return WrongScalar(value, shape.type == Shape::Type::kLong ? "an Long" : "an Integer");
-      }
-      if (value.is_number_float()) value = static_cast<int64_t>(std::floor(value.get<double>()));
-      return Status::Ok();
-    }
-    case Shape::Type::kBoolean:
-      if (value.is_boolean()) return Status::Ok();
-      if (value.is_string()) {
-        std::string upper = value.get<std::string>();
-        for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-        return TypeError("'" + upper + "' can not be converted to an Boolean");
-      }
-      return WrongScalar(value, "an Boolean");
+    case Shape::Type::kLong:
     case Shape::Type::kTimestamp:
-      if (value.is_number()) return Status::Ok();
-      return WrongScalar(value, "a Timestamp");
-    case Shape::Type::kBlob: {
-      if (value.is_binary()) return Status::Ok();
-      if (!value.is_string()) return WrongScalar(value, "a Blob");
-      const std::string& text = value.get_ref<const std::string&>();
-      std::string problem = Base64Problem(text);
-      if (!problem.empty()) {
-        return TypeError("'" + text + "' can not be converted to a Blob: " + problem);
-      }
-      auto bytes = Base64Decode(text);
-      value = Value::binary(std::vector<uint8_t>(bytes->begin(), bytes->end()));
-      return Status::Ok();
-    }
+      return value.is_number_integer();
+    case Shape::Type::kBoolean:
+      return value.is_boolean();
+    case Shape::Type::kBlob:
+      return value.is_binary();
     case Shape::Type::kList:
-      if (value.is_object())
-        return TypeError("Start of structure or map found where not expected.");
-      if (!value.is_array()) return TypeError("Expected list or null");
-      for (auto& item : value) {
-        if (item.is_null()) continue;
-        SLUICE_RETURN_IF_ERROR(CheckTypes(*shape.member, item));
+      return value.is_array();
+  }
+  return false;
+}
+
+// Handlers read members without checking their type, so a value no codec would produce (a
+// base64 string for a blob, seconds as a double for a timestamp) stops here rather than throwing
+// inside a handler. The codecs report wrong wire types with AWS's texts before this runs.
+Status CheckNeutral(const Shape& shape, const Value& value, const std::string& path) {
+  if (!IsNeutral(shape, value)) {
+    return Status(ErrorCode::kSerialization,
+                  "Value at '" + path + "' is not the " + shape.name + " the model requires.");
+  }
+  if (value.is_null()) return Status::Ok();
+  switch (shape.type) {
+    case Shape::Type::kStructure:
+      for (const auto& member : shape.members) {
+        auto it = value.find(member.name);
+        if (it == value.end()) continue;
+        SLUICE_RETURN_IF_ERROR(
+            CheckNeutral(*member.shape, *it, JoinPath(path, LowerFirst(member.name))));
+      }
+      return Status::Ok();
+    case Shape::Type::kList:
+      for (size_t i = 0; i < value.size(); ++i) {
+        SLUICE_RETURN_IF_ERROR(CheckNeutral(*shape.member, value[i],
+                                            JoinPath(path, std::to_string(i + 1)) + ".member"));
       }
       return Status::Ok();
     case Shape::Type::kMap:
-      if (value.is_array()) return TypeError("Start of list found where not expected");
-      if (!value.is_object()) return TypeError("Expected map or null");
-      for (auto& [key, item] : value.items()) {
-        if (item.is_null()) continue;
-        SLUICE_RETURN_IF_ERROR(CheckTypes(*shape.value, item));
+      for (const auto& [key, item] : value.items()) {
+        SLUICE_RETURN_IF_ERROR(CheckNeutral(*shape.value, item, JoinPath(path, key)));
       }
+      return Status::Ok();
+    case Shape::Type::kString:
+    case Shape::Type::kInteger:
+    case Shape::Type::kLong:
+    case Shape::Type::kBoolean:
+    case Shape::Type::kBlob:
+    case Shape::Type::kTimestamp:
       return Status::Ok();
   }
   return Status::Ok();
@@ -167,7 +139,7 @@ class ConstraintChecker {
         for (const auto& member : shape.members) {
           auto it = value->find(member.name);
           const Value* child = it == value->end() ? nullptr : &*it;
-          Check(*member.shape, child, Join(path, LowerFirst(member.name)), member.required);
+          Check(*member.shape, child, JoinPath(path, LowerFirst(member.name)), member.required);
         }
         return;
       case Shape::Type::kInteger:
@@ -206,7 +178,8 @@ class ConstraintChecker {
       case Shape::Type::kList:
         CheckLength(shape, *value, static_cast<int64_t>(value->size()), path);
         for (size_t i = 0; i < value->size(); ++i) {
-          Check(*shape.member, &(*value)[i], Join(path, std::to_string(i + 1)) + ".member", false);
+          Check(*shape.member, &(*value)[i], JoinPath(path, std::to_string(i + 1)) + ".member",
+                false);
         }
         return;
       case Shape::Type::kMap:
@@ -228,9 +201,6 @@ class ConstraintChecker {
   }
 
  private:
-  static std::string Join(const std::string& parent, const std::string& name) {
-    return parent.empty() ? name : parent + "." + name;
-  }
   static std::string Quote(const Shape& shape, const Value& value) {
     // Appended rather than `"'" + ... + "'"`: GCC 12 at -O3 warns (-Wrestrict) on the latter.
     std::string quoted = "'";
@@ -292,9 +262,9 @@ class ConstraintChecker {
 
 }  // namespace
 
-Status ValidateInput(const Shape& shape, Value& input) {
+Status ValidateInput(const Shape& shape, const Value& input) {
   if (!input.is_object()) return Status(ErrorCode::kSerialization, "");
-  SLUICE_RETURN_IF_ERROR(CheckTypes(shape, input));
+  SLUICE_RETURN_IF_ERROR(CheckNeutral(shape, input, ""));
   ConstraintChecker checker;
   checker.Check(shape, &input, "", true);
   return checker.Result();

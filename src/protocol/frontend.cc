@@ -4,7 +4,8 @@
 #include <random>
 
 #include "protocol/credentials.h"
-#include "protocol/wire_json.h"
+#include "protocol/wire_codec.h"
+#include "sluice/api/model.h"
 #include "sluice/common/log.h"
 #include "sluice/protocol/error_mapping.h"
 
@@ -12,8 +13,6 @@ namespace sluice::protocol {
 namespace {
 
 constexpr std::string_view kTargetPrefix = "Kinesis_20131202.";
-constexpr std::string_view kJson11 = "application/x-amz-json-1.1";
-constexpr std::string_view kJsonLegacy = "application/json";
 constexpr std::string_view kCbor11 = "application/x-amz-cbor-1.1";
 
 std::string NewRequestId() {
@@ -36,13 +35,13 @@ std::string MediaType(std::string_view content_type) {
   return type;
 }
 
-net::HttpResponse ErrorResponse(const Status& status, std::string_view content_type,
+net::HttpResponse ErrorResponse(const Status& status, const WireCodec& codec,
                                 const std::string& request_id) {
   net::HttpResponse response;
   response.status = ToWire(status.code()).http_status;
-  response.headers = {{"Content-Type", std::string(content_type)},
+  response.headers = {{"Content-Type", std::string(codec.content_type())},
                       {"x-amzn-RequestId", request_id}};
-  response.body = EncodeJsonError(status);
+  response.body = codec.EncodeError(status);
   return response;
 }
 
@@ -68,8 +67,12 @@ void Frontend::Handle(net::HttpRequest request, net::Responder respond) const {
 void Frontend::HandleKinesis(net::HttpRequest request, net::Responder respond) const {
   const std::string request_id = NewRequestId();
   std::string content_type = MediaType(request.Header("content-type"));
-  std::string_view reply_type = content_type == kJsonLegacy ? kJsonLegacy : kJson11;
-  auto fail = [&](const Status& status) { respond(ErrorResponse(status, reply_type, request_id)); };
+  // The request's encoding decodes the body and encodes the reply; handlers never learn which.
+  const WireCodec* codec = CodecFor(content_type);
+  const WireCodec& reply_codec = codec != nullptr ? *codec : FallbackCodec();
+  auto fail = [&](const Status& status) {
+    respond(ErrorResponse(status, reply_codec, request_id));
+  };
 
   if (request.method != "POST") {
     return fail(Status(ErrorCode::kAccessDenied,
@@ -81,7 +84,7 @@ void Frontend::HandleKinesis(net::HttpRequest request, net::Responder respond) c
     operation = std::string(target.substr(kTargetPrefix.size()));
   }
   const bool known = !operation.empty() && api_.HasOperation(operation);
-  if (content_type != kJson11 && content_type != kJsonLegacy) {
+  if (codec == nullptr) {
     if (content_type == kCbor11) {
       return fail(Status(ErrorCode::kSerialization,
                          "CBOR (application/x-amz-cbor-1.1) is not supported yet; configure the "
@@ -94,11 +97,9 @@ void Frontend::HandleKinesis(net::HttpRequest request, net::Responder respond) c
     return fail(Status(ErrorCode::kUnknownOperation, ""));
   }
   if (!known) return fail(Status(ErrorCode::kUnknownOperation, ""));
-  if (request.body.empty()) return fail(Status(ErrorCode::kSerialization, ""));
-  auto input = api::Value::parse(request.body, nullptr, /*allow_exceptions=*/false);
-  if (input.is_discarded() || !input.is_object()) {
-    return fail(Status(ErrorCode::kSerialization, ""));
-  }
+  const api::ApiModel& model = api::ApiModel::Get();
+  auto input = codec->DecodeRequest(model.Input(operation), request.body);
+  if (!input.ok()) return fail(input.status());
   auto credentials = ReadCredentials(request);
   if (!credentials.ok()) return fail(credentials.status());
 
@@ -116,8 +117,8 @@ void Frontend::HandleKinesis(net::HttpRequest request, net::Responder respond) c
   OperationCounters* counters = counters_.find(operation)->second.get();
   counters->requests.fetch_add(1, std::memory_order_relaxed);
   api_.Invoke(
-      context, operation, std::move(input),
-      [respond = std::move(respond), request_id, reply_type = std::string(reply_type), operation,
+      context, operation, std::move(input).value(),
+      [respond = std::move(respond), request_id, codec, output = model.Output(operation), operation,
        counters](Result<api::Value> result) {
         if (!result.ok()) {
           counters->errors.fetch_add(1, std::memory_order_relaxed);
@@ -125,12 +126,13 @@ void Frontend::HandleKinesis(net::HttpRequest request, net::Responder respond) c
           if (ToWire(status.code()).http_status >= 500) {
             Logger("protocol")->warn("{} {} failed: {}", request_id, operation, status.message());
           }
-          respond(ErrorResponse(status, reply_type, request_id));
+          respond(ErrorResponse(status, *codec, request_id));
           return;
         }
         net::HttpResponse response;
-        response.headers = {{"Content-Type", reply_type}, {"x-amzn-RequestId", request_id}};
-        response.body = EncodeJsonBody(std::move(result).value());
+        response.headers = {{"Content-Type", std::string(codec->content_type())},
+                            {"x-amzn-RequestId", request_id}};
+        response.body = codec->EncodeResponse(output, std::move(result).value());
         respond(std::move(response));
       });
 }
@@ -150,7 +152,7 @@ net::HttpResponse Frontend::Reject(net::RejectReason reason) const {
       status = Status(ErrorCode::kSerialization, "Malformed HTTP request.");
       break;
   }
-  return ErrorResponse(status, kJson11, NewRequestId());
+  return ErrorResponse(status, FallbackCodec(), NewRequestId());
 }
 
 }  // namespace sluice::protocol

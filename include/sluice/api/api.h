@@ -13,9 +13,13 @@
 
 namespace sluice::api {
 
-// Requests and replies as ordered JSON values: member order follows the API model. Blob members
-// hold binary values (nlohmann::json::binary_t) and timestamps hold epoch seconds as numbers;
-// turning these into the wire encoding (JSON's base64, CBOR's byte strings) is protocol/'s job.
+// Requests and replies as encoding-neutral ordered JSON values; member order follows the API
+// model (sluice/api/model.h). Blob members hold their bytes as binary values
+// (nlohmann::json::binary_t) and Timestamp members hold integer epoch milliseconds (int64), the
+// unit the broker keeps and CBOR sends. A timestamp is told from a Long only by its shape in the
+// model, which is why protocol/'s codecs walk values along the model's input and output shapes to
+// turn them into a wire encoding (JSON's base64 and fractional seconds, CBOR's byte strings and
+// tag 1) and back.
 using Value = nlohmann::ordered_json;
 
 struct RequestContext {
@@ -45,8 +49,8 @@ class Api {
   // Whether Sluice implements it (every operation of the model is known; not all are served).
   bool Implements(std::string_view operation) const;
 
-  // `input` is the decoded request body: a JSON object whose blob members are base64 strings
-  // (JSON protocol) or binary values (CBOR). It is type-checked and validated first.
+  // `input` is the request as a neutral value of the operation's input shape, as a codec decoded
+  // it. It is checked against the model's constraints (AWS's validation texts) first.
   void Invoke(const RequestContext& context, std::string_view operation, Value input,
               Reply reply) const;
 

@@ -115,7 +115,7 @@ TEST_F(BrokerTest, TheCommitSignalWakesWaitersOnTheIoContext) {
   std::promise<std::thread::id> woke;
   std::atomic<int> wakes{0};
   std::promise<std::thread::id> io_thread;
-  boost::asio::post(io_, [&] { io_thread.set_value(std::this_thread::get_id()); });
+  boost::asio::post(io_.io(), [&] { io_thread.set_value(std::this_thread::get_id()); });
   const auto io_id = io_thread.get_future().get();
 
   ASSERT_TRUE(broker_

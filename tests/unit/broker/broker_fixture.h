@@ -11,12 +11,10 @@
 #include <string>
 #include <thread>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/post.hpp>
-
 #include <gtest/gtest.h>
 
 #include "sluice/broker/broker.h"
+#include "support/io_thread.h"
 #include "unit/replication/fault_control.h"
 
 namespace sluice::broker {
@@ -30,15 +28,11 @@ class BrokerTest : public ::testing::Test {
            ("sluice-broker-" + std::to_string(::getpid()) + "-" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
-    // Write completions and lifecycle timers run on the io_context, as in the server.
-    io_thread_ = std::thread([this] { io_.run(); });
     Open();
   }
   void TearDown() override {
     for (auto& [name, control] : controls_) control->Set({});
     Close();
-    work_.reset();
-    io_thread_.join();
     fs::remove_all(dir_);
   }
   void Open() {
@@ -60,16 +54,13 @@ class BrokerTest : public ::testing::Test {
       auto now = std::chrono::system_clock::now() + time_travel_.load();
       return std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
     };
-    broker_ = std::make_unique<Broker>(io_, *store_, IteratorCodec(key), options);
+    broker_ = std::make_unique<Broker>(io_.io(), *store_, IteratorCodec(key), options);
     ASSERT_TRUE(broker_->Recover().ok());
   }
   void Close() {
     if (broker_) broker_->Stop();
     if (store_) store_->Close();
-    // Let the io_context run what Stop and Close handed it before the broker goes away.
-    std::promise<void> drained;
-    boost::asio::post(io_, [&] { drained.set_value(); });
-    drained.get_future().wait();
+    io_.Drain();  // what Stop and Close handed the io_context runs before the broker goes away
     broker_.reset();
     store_.reset();
   }
@@ -104,10 +95,7 @@ class BrokerTest : public ::testing::Test {
   }
 
   fs::path dir_;
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{
-      io_.get_executor()};
-  std::thread io_thread_;
+  testing::IoThread io_;  // write completions and timers run here, as on the server
   std::unique_ptr<replication::ReplicatedStore> store_;
   std::unique_ptr<Broker> broker_;
   Caller caller_{"000000000000", "us-east-1"};

@@ -10,7 +10,9 @@
 
 namespace sluice::api {
 
-// One shape of the Kinesis API model, reduced to what validation needs.
+// One shape of the Kinesis API model, reduced to what validation and the wire codecs need: the
+// codecs in protocol/ walk a request or reply along its shape to tell blobs and timestamps from
+// strings and numbers, since the encoding-neutral api::Value cannot say so by itself.
 struct Shape {
   enum class Type {
     kStructure,
@@ -49,12 +51,16 @@ class ApiModel {
 
   // The input shape of `operation`, or nullptr when the model has no such operation.
   const Shape* Input(std::string_view operation) const;
+  // The output shape of `operation`, or nullptr when it has none (CreateStream, DeleteStream,
+  // tag and retention calls) or the model has no such operation.
+  const Shape* Output(std::string_view operation) const;
   const std::vector<std::string>& operations() const { return operations_; }
 
  private:
   ApiModel();
   std::map<std::string, Shape, std::less<>> shapes_;
   std::map<std::string, const Shape*, std::less<>> inputs_;
+  std::map<std::string, const Shape*, std::less<>> outputs_;
   std::vector<std::string> operations_;
 };
 

@@ -1,0 +1,202 @@
+#include "protocol/json_codec.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "sluice/common/base64.h"
+#include "sluice/protocol/error_mapping.h"
+
+namespace sluice::protocol {
+namespace {
+
+using api::Shape;
+using api::Value;
+
+// Just under 2^63: past it a double no longer converts to an int64 (timestamps in milliseconds,
+// integers and longs alike).
+constexpr double kMaxInt64 = 9.2e18;
+
+Status TypeError(std::string message) {
+  return Status(ErrorCode::kSerialization, std::move(message));
+}
+
+// The wrong-type texts of Coral's JSON reader; `article_type` is e.g. "an Integer", "a Blob".
+Status WrongScalar(const Value& value, const std::string& article_type) {
+  if (value.is_boolean())
+    return TypeError("class java.lang.Boolean can not be converted to " + article_type);
+  if (value.is_number())
+    return TypeError("class java.math.BigDecimal can not be converted to " + article_type);
+  if (value.is_string())
+    return TypeError("class java.lang.String can not be converted to " + article_type);
+  if (value.is_array()) return TypeError("Start of list found where not expected");
+  return TypeError("Start of structure or map found where not expected.");
+}
+
+// Turns the parsed JSON `value` into the neutral value of `shape`, in place (a PutRecords body
+// can be 10 MiB, so nothing is copied): base64 becomes bytes, seconds become milliseconds.
+// Members are visited in model order, so the first wrong member reported is the one AWS reports.
+Status Read(const Shape& shape, Value& value);
+
+Status ReadStructure(const Shape& shape, Value& value) {
+  if (value.is_array()) return TypeError("Start of list found where not expected");
+  if (!value.is_object()) return TypeError("Expected null");
+  Value cleaned = Value::object();
+  for (const auto& member : shape.members) {
+    auto it = value.find(member.name);
+    if (it == value.end() || it->is_null()) continue;
+    SLUICE_RETURN_IF_ERROR(Read(*member.shape, *it));
+    cleaned[member.name] = std::move(*it);
+  }
+  value = std::move(cleaned);
+  return Status::Ok();
+}
+
+Status ReadTimestamp(Value& value) {
+  if (!value.is_number()) return WrongScalar(value, "a Timestamp");
+  // Epoch seconds, possibly fractional; rounded to the millisecond, the finest unit Kinesis keeps.
+  double ms = value.get<double>() * 1000.0;
+  if (!(std::fabs(ms) < kMaxInt64)) {
+    // AWS-COMPAT.md records only the end of this text; the value is quoted as Coral quotes
+    // values it cannot convert elsewhere.
+    return TypeError("'" + value.dump() + "' can not be converted to milliseconds since epoch");
+  }
+  value = static_cast<int64_t>(std::llround(ms));
+  return Status::Ok();
+}
+
+Status ReadBlob(Value& value) {
+  if (!value.is_string()) return WrongScalar(value, "a Blob");
+  const std::string& text = value.get_ref<const std::string&>();
+  std::string problem = Base64Problem(text);
+  if (!problem.empty()) {
+    return TypeError("'" + text + "' can not be converted to a Blob: " + problem);
+  }
+  auto bytes = Base64Decode(text);
+  value = Value::binary(std::vector<uint8_t>(bytes->begin(), bytes->end()));
+  return Status::Ok();
+}
+
+Status Read(const Shape& shape, Value& value) {
+  switch (shape.type) {
+    case Shape::Type::kStructure:
+      return ReadStructure(shape, value);
+    case Shape::Type::kString:
+      if (!value.is_string()) {
+        if (value.is_boolean() || value.is_number()) return WrongScalar(value, "an String");
+        return WrongScalar(value, "");
+      }
+      return Status::Ok();
+    case Shape::Type::kInteger:
+    case Shape::Type::kLong: {
+      if (!value.is_number()) {
+        return WrongScalar(value, shape.type == Shape::Type::kLong ? "an Long" : "an Integer");
+      }
+      if (value.is_number_float()) {
+        // Coral truncates a fraction; a value past int64 is clamped (casting it would be
+        // undefined), and then fails its range constraint like any other large number.
+        double whole = std::floor(value.get<double>());
+        value = static_cast<int64_t>(std::clamp(whole, -kMaxInt64, kMaxInt64));
+      }
+      return Status::Ok();
+    }
+    case Shape::Type::kBoolean:
+      if (value.is_boolean()) return Status::Ok();
+      if (value.is_string()) {
+        std::string upper = value.get<std::string>();
+        for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        return TypeError("'" + upper + "' can not be converted to an Boolean");
+      }
+      return WrongScalar(value, "an Boolean");
+    case Shape::Type::kTimestamp:
+      return ReadTimestamp(value);
+    case Shape::Type::kBlob:
+      return ReadBlob(value);
+    case Shape::Type::kList:
+      if (value.is_object())
+        return TypeError("Start of structure or map found where not expected.");
+      if (!value.is_array()) return TypeError("Expected list or null");
+      for (auto& item : value) {
+        if (item.is_null()) continue;
+        SLUICE_RETURN_IF_ERROR(Read(*shape.member, item));
+      }
+      return Status::Ok();
+    case Shape::Type::kMap:
+      if (value.is_array()) return TypeError("Start of list found where not expected");
+      if (!value.is_object()) return TypeError("Expected map or null");
+      for (auto& [key, item] : value.items()) {
+        if (item.is_null()) continue;
+        SLUICE_RETURN_IF_ERROR(Read(*shape.value, item));
+      }
+      return Status::Ok();
+  }
+  return Status::Ok();
+}
+
+// The shape of member `name` of a structure or map value of `shape`; nullptr when the model
+// does not say (no shape, or a member the model lacks).
+const Shape* ChildShape(const Shape* shape, std::string_view name) {
+  if (shape == nullptr) return nullptr;
+  if (shape->type == Shape::Type::kMap) return shape->value;
+  if (shape->type != Shape::Type::kStructure) return nullptr;
+  for (const auto& member : shape->members) {
+    if (member.name == name) return member.shape;
+  }
+  return nullptr;
+}
+
+// Turns a neutral reply into JSON 1.1, in place. Bytes become base64 wherever they are (JSON has
+// no other way to carry them); milliseconds become seconds only where the model says Timestamp,
+// since a Long such as MillisBehindLatest is an integer too.
+void Write(const Shape* shape, Value& value) {
+  if (value.is_binary()) {
+    const auto& bytes = value.get_binary();
+    value =
+        Base64Encode(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  } else if (value.is_number_integer()) {
+    if (shape != nullptr && shape->type == Shape::Type::kTimestamp) {
+      value = static_cast<double>(value.get<int64_t>()) / 1000.0;
+    }
+  } else if (value.is_array()) {
+    const Shape* member =
+        shape != nullptr && shape->type == Shape::Type::kList ? shape->member : nullptr;
+    for (auto& item : value) Write(member, item);
+  } else if (value.is_object()) {
+    for (auto& [name, item] : value.items()) Write(ChildShape(shape, name), item);
+  }
+}
+
+std::string Dump(const Value& value) {
+  // Replace rather than throw on invalid UTF-8: a reply must always be written.
+  return value.dump(-1, ' ', false, Value::error_handler_t::replace);
+}
+
+}  // namespace
+
+Result<api::Value> JsonCodec::DecodeRequest(const api::Shape* input, std::string_view body) const {
+  // Coral answers an empty, unparsable or non-object body with a bare SerializationException.
+  if (body.empty()) return Status(ErrorCode::kSerialization, "");
+  Value value = Value::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (value.is_discarded() || !value.is_object()) return Status(ErrorCode::kSerialization, "");
+  if (input == nullptr) return Value::object();
+  SLUICE_RETURN_IF_ERROR(Read(*input, value));
+  return value;
+}
+
+std::string JsonCodec::EncodeResponse(const api::Shape* output, api::Value reply) const {
+  Write(output, reply);
+  return Dump(reply);
+}
+
+std::string JsonCodec::EncodeError(const Status& status) const {
+  WireError wire = ToWire(status.code());
+  Value body = {{"__type", wire.type}};
+  if (!status.message().empty()) {
+    body[status.code() == ErrorCode::kSerialization ? "Message" : "message"] = status.message();
+  }
+  return Dump(body);
+}
+
+}  // namespace sluice::protocol

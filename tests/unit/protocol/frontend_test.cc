@@ -1,0 +1,201 @@
+// The protocol front end on its own, without the network: HttpRequests in, HttpResponses out,
+// over a real broker whose clock the test holds, so that every body is known to the byte.
+#include "sluice/protocol/frontend.h"
+
+#include <future>
+#include <regex>
+
+#include <gtest/gtest.h>
+
+#include "support/broker_fixture.h"
+
+namespace sluice::protocol {
+namespace {
+
+constexpr std::string_view kJson11 = "application/x-amz-json-1.1";
+
+class FrontendTest : public testing::BrokerFixture {
+ protected:
+  void SetUp() override {
+    BrokerFixture::SetUp();
+    api_ = std::make_unique<api::Api>(*broker_);
+    frontend_ = std::make_unique<Frontend>(*api_, *broker_, *store_, FrontendOptions{});
+  }
+  void TearDown() override {
+    frontend_.reset();
+    api_.reset();
+    BrokerFixture::TearDown();
+  }
+
+  net::HttpResponse Handle(net::HttpRequest request) {
+    std::promise<net::HttpResponse> done;
+    frontend_->Handle(std::move(request),
+                      [&](net::HttpResponse response) { done.set_value(std::move(response)); });
+    return done.get_future().get();
+  }
+
+  // A signed-looking POST, as the CLI sends it (local mode checks the credentials' shape only).
+  static net::HttpRequest Request(std::string_view target, std::string body,
+                                  std::string_view content_type = kJson11) {
+    net::HttpRequest request;
+    request.method = "POST";
+    request.target = "/";
+    request.headers = {
+        {"content-type", std::string(content_type)},
+        {"x-amz-date", "20231205T070913Z"},
+        {"authorization",
+         "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20231205/us-east-1/kinesis/aws4_request, "
+         "SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=0123abcd"}};
+    if (!target.empty()) request.headers.emplace_back("x-amz-target", std::string(target));
+    request.body = std::move(body);
+    return request;
+  }
+
+  net::HttpResponse Call(std::string_view operation, std::string body,
+                         std::string_view content_type = kJson11) {
+    return Handle(
+        Request("Kinesis_20131202." + std::string(operation), std::move(body), content_type));
+  }
+
+  // Status, headers and body exactly; the request id is random, so only its form is known.
+  static void ExpectResponse(const net::HttpResponse& response, int status,
+                             std::string_view content_type, std::string_view body) {
+    EXPECT_EQ(response.status, status);
+    ASSERT_EQ(response.headers.size(), 2u);
+    EXPECT_EQ(response.headers[0].first, "Content-Type");
+    EXPECT_EQ(response.headers[0].second, content_type);
+    EXPECT_EQ(response.headers[1].first, "x-amzn-RequestId");
+    static const std::regex kUuid(
+        "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+    EXPECT_TRUE(std::regex_match(response.headers[1].second, kUuid)) << response.headers[1].second;
+    EXPECT_EQ(response.body, body);
+  }
+
+  // The value of string member `name` of a JSON reply.
+  static std::string Member(const net::HttpResponse& response, const std::string& name) {
+    return api::Value::parse(response.body).at(name).get<std::string>();
+  }
+
+  std::unique_ptr<api::Api> api_;
+  std::unique_ptr<Frontend> frontend_;
+};
+
+TEST_F(FrontendTest, AnswersARightRequest) {
+  ExpectResponse(Call("CreateStream", R"({"StreamName":"s","ShardCount":2})"), 200, kJson11, "{}");
+  ExpectResponse(
+      Call("DescribeStreamSummary", R"({"StreamName":"s"})"), 200, kJson11,
+      R"({"StreamDescriptionSummary":{"StreamName":"s",)"
+      R"("StreamARN":"arn:aws:kinesis:us-east-1:000000000000:stream/s","StreamStatus":"ACTIVE",)"
+      R"("StreamModeDetails":{"StreamMode":"PROVISIONED"},"RetentionPeriodHours":24,)"
+      R"("StreamCreationTimestamp":1701760153.593,"EnhancedMonitoring":[{"ShardLevelMetrics":[]}],)"
+      R"("EncryptionType":"NONE","OpenShardCount":2,"ConsumerCount":0,"MaxRecordSizeInKiB":1024}})");
+}
+
+TEST_F(FrontendTest, MalformedBodiesAreSerializationErrors) {
+  for (std::string body : {"{not json", "", "[1, 2]", "\xff\xfe"}) {
+    SCOPED_TRACE(body);
+    ExpectResponse(Call("ListStreams", body), 400, kJson11,
+                   R"({"__type":"SerializationException"})");
+  }
+  ExpectResponse(Call("CreateStream", R"({"StreamName":"x","ShardCount":"1"})"), 400, kJson11,
+                 R"({"__type":"SerializationException",)"
+                 R"("Message":"class java.lang.String can not be converted to an Integer"})");
+  ExpectResponse(
+      Call("PutRecord", R"({"StreamName":"s","Data":"abc","PartitionKey":"k"})"), 400, kJson11,
+      R"({"__type":"SerializationException","Message":"'abc' can not be converted to )"
+      R"(a Blob: Base64 encoded length is expected a multiple of 4 bytes but found: 3"})");
+}
+
+TEST_F(FrontendTest, ValidationFollowsDecoding) {
+  ExpectResponse(Call("CreateStream", R"({"StreamName":"x!","ShardCount":1})"), 400, kJson11,
+                 R"({"__type":"ValidationException","message":"1 validation error detected: )"
+                 R"(Value 'x!' at 'streamName' failed to satisfy constraint: Member must satisfy )"
+                 R"(regular expression pattern: [a-zA-Z0-9_.-]+"})");
+}
+
+TEST_F(FrontendTest, UnknownOrMissingTargetIsAnUnknownOperation) {
+  ExpectResponse(Call("NoSuchOperation", "{}"), 400, kJson11,
+                 R"({"__type":"UnknownOperationException"})");
+  ExpectResponse(Handle(Request("DynamoDB_20120810.ListTables", "{}")), 400, kJson11,
+                 R"({"__type":"UnknownOperationException"})");
+  ExpectResponse(Handle(Request("", "{}")), 400, kJson11,
+                 R"({"__type":"UnknownOperationException"})");
+}
+
+TEST_F(FrontendTest, ContentTypesWithoutACodecAreAnsweredInJson) {
+  ExpectResponse(Call("ListStreams", "{}", "text/plain"), 400, kJson11,
+                 R"({"__type":"UnknownOperationException"})");
+  ExpectResponse(Call("ListStreams", "\xa0", "application/x-amz-cbor-1.1"), 400, kJson11,
+                 R"({"__type":"SerializationException","Message":"CBOR )"
+                 R"((application/x-amz-cbor-1.1) is not supported yet; configure the client to )"
+                 R"(use JSON (for the Java SDK: -Daws.cborEnabled=false)."})");
+  ExpectResponse(Handle(Request("", "{}", "text/plain")), 403, kJson11,
+                 R"({"__type":"AccessDeniedException","message":"Unable to determine )"
+                 R"(service/operation name to be authorized"})");
+}
+
+TEST_F(FrontendTest, LegacyJsonIsJsonUnderItsOwnContentType) {
+  const std::string_view legacy = "application/json";
+  ExpectResponse(Call("ListStreams", "{}", "Application/JSON; charset=utf-8"), 200, legacy,
+                 R"({"StreamNames":[],"HasMoreStreams":false,"StreamSummaries":[]})");
+  ExpectResponse(Call("DescribeStream", R"({"StreamName":"missing"})", legacy), 400, legacy,
+                 R"({"__type":"ResourceNotFoundException",)"
+                 R"("message":"Stream missing under account 000000000000 not found."})");
+  ExpectResponse(Call("ListStreams", "{", legacy), 400, legacy,
+                 R"({"__type":"SerializationException"})");
+}
+
+TEST_F(FrontendTest, MissingCredentialsAreRefusedAfterDecoding) {
+  net::HttpRequest request = Request("Kinesis_20131202.ListStreams", "{}");
+  std::erase_if(request.headers,
+                [](const auto& header) { return header.first == "authorization"; });
+  ExpectResponse(Handle(request), 400, kJson11,
+                 R"({"__type":"MissingAuthenticationTokenException",)"
+                 R"("message":"Missing Authentication Token"})");
+}
+
+TEST_F(FrontendTest, BlobsAndTimestampsRoundTrip) {
+  ExpectResponse(Call("CreateStream", R"({"StreamName":"s","ShardCount":1})"), 200, kJson11, "{}");
+  // Bytes that are not UTF-8 travel as base64 both ways.
+  net::HttpResponse put =
+      Call("PutRecord", R"({"StreamName":"s","Data":"AP8QaGk=","PartitionKey":"k"})");
+  const std::string seq = Member(put, "SequenceNumber");
+  ExpectResponse(put, 200, kJson11,
+                 R"({"ShardId":"shardId-000000000000","SequenceNumber":")" + seq +
+                     R"(","EncryptionType":"NONE"})");
+
+  // The arrival time the reply gives, sent back as an AT_TIMESTAMP position, finds the record;
+  // a millisecond later does not. (A position in the future is refused, so time moves on first.)
+  now_ms_ += 1000;
+  auto read_at = [&](std::string_view timestamp) {
+    net::HttpResponse iterator = Call(
+        "GetShardIterator",
+        R"({"StreamName":"s","ShardId":"shardId-000000000000","ShardIteratorType":"AT_TIMESTAMP",)"
+        R"("Timestamp":)" +
+            std::string(timestamp) + "}");
+    EXPECT_EQ(iterator.status, 200) << iterator.body;
+    return Call("GetRecords",
+                R"({"ShardIterator":")" + Member(iterator, "ShardIterator") + R"("})");
+  };
+  net::HttpResponse got = read_at("1701760153.593");
+  ExpectResponse(got, 200, kJson11,
+                 R"({"Records":[{"SequenceNumber":")" + seq +
+                     R"(","ApproximateArrivalTimestamp":1701760153.593,"Data":"AP8QaGk=",)"
+                     R"("PartitionKey":"k"}],"NextShardIterator":")" +
+                     Member(got, "NextShardIterator") + R"(","MillisBehindLatest":0})");
+  net::HttpResponse later = read_at("1701760153.594");
+  ExpectResponse(later, 200, kJson11,
+                 R"({"Records":[],"NextShardIterator":")" + Member(later, "NextShardIterator") +
+                     R"(","MillisBehindLatest":0})");
+}
+
+TEST_F(FrontendTest, OnlyPostReachesTheApi) {
+  net::HttpRequest request = Request("Kinesis_20131202.ListStreams", "");
+  request.method = "GET";
+  ExpectResponse(Handle(request), 403, kJson11,
+                 R"({"__type":"AccessDeniedException","message":"Unable to determine )"
+                 R"(service/operation name to be authorized"})");
+}
+
+}  // namespace
+}  // namespace sluice::protocol
