@@ -36,6 +36,16 @@ bool Eventually(const std::function<bool()>& predicate) {
   return true;
 }
 
+// Whether every node is healthy within a few seconds.
+bool AllHealthy(const replication::ReplicatedStore& store) {
+  return Eventually([&] {
+    for (const auto& info : store.Nodes()) {
+      if (info.state != replication::NodeState::kHealthy) return false;
+    }
+    return true;
+  });
+}
+
 // Create, Delete and DecreaseRetention are accepted, then fail because two of the three nodes
 // fail their applies (the third applies them): nothing changes in memory, on disk, or after a
 // restart.
@@ -54,44 +64,31 @@ TEST_F(BrokerTest, MetadataChangesTheQuorumFailsLeaveNoTrace) {
   }));
   const auto before = MetaOnDisk(*store_);
 
-  controls_["az-a"]->FailApplies(true);
-  controls_["az-b"]->FailApplies(true);
-  EXPECT_EQ(Create("t", 1).code(), ErrorCode::kUnavailable);
-  // The failure took a and b out; every later change is refused before it is written.
-  controls_["az-a"]->FailApplies(false);
-  controls_["az-b"]->FailApplies(false);
-  ASSERT_TRUE(store_->RecoverNode("az-a").ok());
-  ASSERT_TRUE(store_->RecoverNode("az-b").ok());
-  ASSERT_TRUE(Eventually([&] {
-    for (const auto& info : store_->Nodes()) {
-      if (info.state != replication::NodeState::kHealthy) return false;
-    }
-    return true;
-  }));
-
-  controls_["az-a"]->FailApplies(true);
-  controls_["az-b"]->FailApplies(true);
-  std::promise<Status> decreased;
-  broker_->ChangeRetention(caller_, {"s", ""}, 24, false,
-                           [&](Result<Done> r) { decreased.set_value(r.status()); });
-  EXPECT_EQ(decreased.get_future().get().code(), ErrorCode::kUnavailable);
-  controls_["az-a"]->FailApplies(false);
-  controls_["az-b"]->FailApplies(false);
-  ASSERT_TRUE(store_->RecoverNode("az-a").ok());
-  ASSERT_TRUE(store_->RecoverNode("az-b").ok());
-  ASSERT_TRUE(Eventually([&] {
-    for (const auto& info : store_->Nodes()) {
-      if (info.state != replication::NodeState::kHealthy) return false;
-    }
-    return true;
-  }));
-
-  controls_["az-a"]->FailApplies(true);
-  controls_["az-b"]->FailApplies(true);
-  std::promise<Status> deleted;
-  broker_->DeleteStream(caller_, {"s", ""}, false,
-                        [&](Result<Done> r) { deleted.set_value(r.status()); });
-  EXPECT_EQ(deleted.get_future().get().code(), ErrorCode::kUnavailable);
+  // a and b fail their applies while `change` runs (c applies what it is sent); afterwards
+  // they are healthy again, rebuilt from c.
+  auto with_two_nodes_failing = [&](const std::function<void()>& change) {
+    controls_["az-a"]->FailApplies(true);
+    controls_["az-b"]->FailApplies(true);
+    change();
+    controls_["az-a"]->FailApplies(false);
+    controls_["az-b"]->FailApplies(false);
+    ASSERT_TRUE(store_->RecoverNode("az-a").ok());
+    ASSERT_TRUE(store_->RecoverNode("az-b").ok());
+    ASSERT_TRUE(AllHealthy(*store_));
+  };
+  with_two_nodes_failing([&] { EXPECT_EQ(Create("t", 1).code(), ErrorCode::kUnavailable); });
+  with_two_nodes_failing([&] {
+    std::promise<Status> decreased;
+    broker_->ChangeRetention(caller_, {"s", ""}, 24, false,
+                             [&](Result<Done> r) { decreased.set_value(r.status()); });
+    EXPECT_EQ(decreased.get_future().get().code(), ErrorCode::kUnavailable);
+  });
+  with_two_nodes_failing([&] {
+    std::promise<Status> deleted;
+    broker_->DeleteStream(caller_, {"s", ""}, false,
+                          [&](Result<Done> r) { deleted.set_value(r.status()); });
+    EXPECT_EQ(deleted.get_future().get().code(), ErrorCode::kUnavailable);
+  });
 
   // In memory: as before.
   auto check_memory = [&] {
@@ -114,18 +111,11 @@ TEST_F(BrokerTest, MetadataChangesTheQuorumFailsLeaveNoTrace) {
   EXPECT_TRUE(Eventually([&] { return MetaOnDisk(*store_) == before; }));
   EXPECT_EQ(MetaOnDisk(*store_), before);
 
-  // After a restart, the node that applied the failed writes is the most advanced one, so it is
-  // what the others are rebuilt from.
-  controls_["az-a"]->FailApplies(false);
-  controls_["az-b"]->FailApplies(false);
+  // After a restart (c applied every failed write, so it is the most advanced node and what the
+  // others were rebuilt from).
   Close();
   Open();
-  ASSERT_TRUE(Eventually([&] {
-    for (const auto& info : store_->Nodes()) {
-      if (info.state != replication::NodeState::kHealthy) return false;
-    }
-    return true;
-  }));
+  ASSERT_TRUE(AllHealthy(*store_));
   check_memory();
   EXPECT_EQ(MetaOnDisk(*store_), before);
 }
@@ -193,12 +183,7 @@ TEST_F(BrokerTest, ReadsAndTheSweepStayCorrectWhileANodeIsRebuilt) {
     ASSERT_TRUE(store_->FailNode(node).ok());
     put_some(100);
     ASSERT_TRUE(store_->RecoverNode(node).ok());  // rebuilt from a snapshot of a peer
-    ASSERT_TRUE(Eventually([&] {
-      for (const auto& info : store_->Nodes()) {
-        if (info.state != replication::NodeState::kHealthy) return false;
-      }
-      return true;
-    }));
+    ASSERT_TRUE(AllHealthy(*store_));
     put_some(50);
   }
   const int target = passes + 3;
