@@ -80,8 +80,8 @@ int Run(const Config& config) {
   protocol::Frontend frontend(api, broker, **store, frontend_options);
   net::HttpServer server(
       io, server_options,
-      [&frontend](net::HttpRequest request, net::Responder respond) {
-        frontend.Handle(std::move(request), std::move(respond));
+      [&frontend](net::HttpRequest request, std::shared_ptr<net::ResponseWriter> writer) {
+        frontend.Handle(std::move(request), std::move(writer));
       },
       [&frontend](net::RejectReason reason) { return frontend.Reject(reason); });
   if (Status started = server.Start(); !started.ok())

@@ -8,10 +8,14 @@
 #include <exception>
 #include <limits>
 #include <optional>
+#include <string_view>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
@@ -21,6 +25,7 @@
 #include <boost/beast/http/write.hpp>
 
 #include "net/http1_wire.h"
+#include "net/strand_response_writer.h"
 
 namespace sluice::net {
 namespace {
@@ -36,10 +41,38 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 // How much to ask for when waiting for the first bytes of a request or draining a closing one.
 constexpr size_t kReadChunk = 16 * 1024;
 
-// One HTTP/1.x connection. Every member function except Shutdown() and the Responder it hands
-// out runs on the connection's strand; those two only post to it.
+// Reports what became of a chunk, if anyone asked. A throwing callback must not stop the others
+// from being told.
+void Report(WriteDone& done, bool delivered) noexcept {
+  if (!done) return;
+  try {
+    done(delivered);
+  } catch (...) {
+    // The producer's bug; the connection goes on (or is already closing).
+  }
+}
+
+// Holds one request in the server's in-flight count until the response is written or the
+// connection is closed.
+class InFlightRequest {
+ public:
+  explicit InFlightRequest(std::atomic<size_t>& count) : count_(count) { count_.fetch_add(1); }
+  ~InFlightRequest() { count_.fetch_sub(1); }
+  InFlightRequest(const InFlightRequest&) = delete;
+  InFlightRequest& operator=(const InFlightRequest&) = delete;
+
+ private:
+  std::atomic<size_t>& count_;
+};
+
+// One HTTP/1.x connection: reads a request, hands it to the handler with a StrandResponseWriter,
+// frames what the writer sends (Content-Length, chunked, or until close for HTTP/1.0), and loops
+// while the connection is kept alive. Every member function except Shutdown() runs on the
+// connection's strand; Shutdown() and the writer only post to it.
 template <class Stream>
-class Http1Session : public Connection, public std::enable_shared_from_this<Http1Session<Stream>> {
+class Http1Session : public Connection,
+                     public ResponseSink,
+                     public std::enable_shared_from_this<Http1Session<Stream>> {
  public:
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
@@ -66,7 +99,16 @@ class Http1Session : public Connection, public std::enable_shared_from_this<Http
   }
 
  private:
-  enum class Phase { kIdle, kReading, kHandling, kWriting, kClosing };
+  // kResponding lasts from handing the request up until the response's last byte is written.
+  enum class Phase { kIdle, kReading, kResponding, kClosing };
+
+  // One piece of output: framing around the data, and whom to tell once it is written.
+  struct Outgoing {
+    std::string before;
+    std::string data;
+    std::string_view after;  // static text only
+    WriteDone done;
+  };
 
   beast::tcp_stream& tcp() { return beast::get_lowest_layer(stream_); }
   spdlog::logger& log() const { return *context_->log; }
@@ -186,7 +228,7 @@ class Http1Session : public Connection, public std::enable_shared_from_this<Http
   // --- Handing the request up ---------------------------------------------------------------
 
   void Dispatch() {
-    phase_ = Phase::kHandling;
+    phase_ = Phase::kResponding;
     http::request<http::string_body> message = parser_->release();
     parser_.reset();
     request_version_ = message.version() == 10 ? 10 : 11;
@@ -207,54 +249,193 @@ class Http1Session : public Connection, public std::enable_shared_from_this<Http
     request.tls = kTls;
     request.http_version = request_version_;
 
-    // The responder keeps the session alive until it is called (or dropped); a second call is
-    // ignored, and a call after the connection closed finds a closed socket and does nothing.
-    auto answered = std::make_shared<std::atomic<bool>>(false);
-    Responder respond = [self = this->shared_from_this(), answered](HttpResponse response) {
-      if (answered->exchange(true)) {
-        self->context_->log->warn("connection {}: response given twice; the second is ignored",
-                                  self->remote_address_);
-        return;
-      }
-      asio::post(self->executor_, [self, response = std::move(response)]() mutable {
-        self->Guarded([&] { self->OnResponse(std::move(response)); });
-      });
-    };
+    // The writer keeps the session alive while the handler holds it; its calls reach the
+    // session as OnResponse* on the strand, tagged with this exchange so that a writer that
+    // outlives its request changes nothing.
+    ++exchange_;
+    ResetResponse();
+    in_flight_.emplace(context_->in_flight);
+    auto writer =
+        std::make_shared<StrandResponseWriter>(this->shared_from_this(), executor_, exchange_,
+                                               context_->options.max_queued_response_bytes);
     try {
-      context_->handler(std::move(request), respond);
+      context_->handler(std::move(request), writer);
     } catch (const std::exception& e) {
       context_->log->error("connection {}: request handler threw: {}", remote_address_, e.what());
-      respond(HttpResponse{.status = 500, .headers = {}, .body = {}});
+      writer->Abort("the request handler threw");
     } catch (...) {
       context_->log->error("connection {}: request handler threw", remote_address_);
-      respond(HttpResponse{.status = 500, .headers = {}, .body = {}});
+      writer->Abort("the request handler threw");
     }
   }
 
-  // --- Writing the response ---------------------------------------------------------------
+  // --- The response, from the writer (on the strand) ----------------------------------------
 
-  void OnResponse(HttpResponse response) {
-    if (phase_ != Phase::kHandling) return;  // connection already closing
-    bool handler_wants_close = false;
-    response_.emplace(
-        ToWire(std::move(response), request_version_, request_is_head_, &handler_wants_close));
-    keep_alive_ = keep_alive_ && !handler_wants_close && !stopping_ && !context_->stopping.load();
-    response_->keep_alive(keep_alive_);
-    Write();
+  // Whether an event of `exchange` concerns the response being written now.
+  bool Current(uint64_t exchange) const {
+    return exchange == exchange_ && phase_ == Phase::kResponding && !response_ended_;
   }
 
-  void Write() {
-    phase_ = Phase::kWriting;
+  void OnResponseStart(uint64_t exchange, int status, HttpHeaders headers,
+                       std::optional<uint64_t> content_length) override {
+    Guarded([&] {
+      if (!Current(exchange)) return;
+      if (response_started_) {
+        log().warn("connection {}: response started twice; the second is ignored", remote_address_);
+        return;
+      }
+      BeginResponse(status, std::move(headers), content_length);
+    });
+  }
+
+  void OnResponseWrite(uint64_t exchange, std::string chunk, WriteDone done) override {
+    Guarded([&] {
+      if (!Current(exchange)) return Report(done, false);
+      if (!response_started_) {
+        AbortResponse("body written before the response was started");
+        return Report(done, false);
+      }
+      QueueBody(std::move(chunk), std::move(done));
+    });
+  }
+
+  void OnResponseFinish(uint64_t exchange) override {
+    Guarded([&] {
+      if (!Current(exchange)) return;
+      if (!response_started_) return AbortResponse("response finished before it was started");
+      EndResponse();
+    });
+  }
+
+  void OnResponseAbort(uint64_t exchange, std::string_view why) override {
+    Guarded([&] {
+      if (Current(exchange)) AbortResponse(why);
+    });
+  }
+
+  // --- Framing and writing the response ------------------------------------------------------
+
+  void ResetResponse() {
+    response_started_ = false;
+    response_ended_ = false;
+    framing_ = BodyFraming::kContentLength;
+    declared_length_ = 0;
+    body_bytes_ = 0;
+  }
+
+  void BeginResponse(int status, HttpHeaders headers, std::optional<uint64_t> content_length) {
+    ResponseHead head = MakeResponseHead(status, std::move(headers), content_length,
+                                         request_version_, request_is_head_);
+    framing_ = head.framing;
+    declared_length_ = content_length.value_or(0);
+    keep_alive_ = keep_alive_ && !head.wants_close && framing_ != BodyFraming::kUntilClose &&
+                  !stopping_ && !context_->stopping.load();
+    head.header.keep_alive(keep_alive_);
+    response_started_ = true;
+    Queue(SerializeHead(head.header), {}, {}, {});
+  }
+
+  void QueueBody(std::string chunk, WriteDone done) {
+    switch (framing_) {
+      case BodyFraming::kNone:
+        // HEAD, 204 and 304 have no body; the producer need not know.
+        return Report(done, true);
+      case BodyFraming::kContentLength:
+        if (chunk.size() > declared_length_ - body_bytes_) {
+          AbortResponse("body longer than the declared content length");
+          return Report(done, false);
+        }
+        body_bytes_ += chunk.size();
+        return Queue({}, std::move(chunk), {}, std::move(done));
+      case BodyFraming::kChunked:
+        if (chunk.empty()) return Queue({}, {}, {}, std::move(done));  // "0" would end the body
+        {
+          std::string prefix = ChunkPrefix(chunk.size());  // before `chunk` is moved from
+          return Queue(std::move(prefix), std::move(chunk), kChunkSuffix, std::move(done));
+        }
+      case BodyFraming::kUntilClose:
+        return Queue({}, std::move(chunk), {}, std::move(done));
+    }
+  }
+
+  void EndResponse() {
+    if (framing_ == BodyFraming::kContentLength && body_bytes_ != declared_length_) {
+      return AbortResponse("body shorter than the declared content length");
+    }
+    if (framing_ == BodyFraming::kChunked) Queue(std::string(kLastChunk), {}, {}, {});
+    response_ended_ = true;
+    ScheduleFlush();
+  }
+
+  // Ends a response that cannot be completed. Before anything was sent the peer still gets a
+  // 500; after, the connection closes mid-body so the peer cannot mistake the part for the whole.
+  void AbortResponse(std::string_view why) {
+    if (!response_started_) {
+      log().error("connection {}: answering 500: {}", remote_address_, why);
+      keep_alive_ = false;
+      BeginResponse(500, {}, 0);
+      return EndResponse();
+    }
+    log().error("connection {}: closing mid-response: {}", remote_address_, why);
+    response_ended_ = true;
+    CloseNow();
+  }
+
+  void Queue(std::string before, std::string data, std::string_view after, WriteDone done) {
+    outgoing_.push_back(Outgoing{std::move(before), std::move(data), after, std::move(done)});
+    ScheduleFlush();
+  }
+
+  // Writes what is queued on the next turn of the strand rather than at once, so that the head,
+  // body and end of a one-shot response posted together leave in one write.
+  void ScheduleFlush() {
+    if (writing_ || flush_scheduled_) return;
+    flush_scheduled_ = true;
+    asio::post(executor_, [self = this->shared_from_this()] {
+      self->Guarded([&] {
+        self->flush_scheduled_ = false;
+        self->Flush();
+      });
+    });
+  }
+
+  void Flush() {
+    if (writing_ || phase_ != Phase::kResponding) return;
+    if (outgoing_.empty()) {
+      if (response_ended_) CompleteResponse();
+      return;
+    }
+    writing_ = true;
+    sending_.swap(outgoing_);
+    std::vector<asio::const_buffer> buffers;
+    buffers.reserve(sending_.size() * 3);
+    for (const Outgoing& piece : sending_) {
+      for (std::string_view part :
+           {std::string_view(piece.before), std::string_view(piece.data), piece.after}) {
+        if (!part.empty()) buffers.emplace_back(part.data(), part.size());
+      }
+    }
+    // A peer that stops reading for this long is gone.
     tcp().expires_after(context_->options.read_timeout);
-    http::async_write(stream_, *response_, Bind(&Http1Session::OnWritten));
+    asio::async_write(stream_, std::move(buffers), Bind(&Http1Session::OnFlushed));
   }
 
-  void OnWritten(beast::error_code ec, std::size_t /*bytes*/) {
-    response_.reset();
+  void OnFlushed(beast::error_code ec, std::size_t /*bytes*/) {
+    writing_ = false;
+    std::vector<Outgoing> sent;
+    sent.swap(sending_);
     if (ec) {
       log().debug("connection {}: writing the response failed: {}", remote_address_, ec.message());
-      return CloseNow();
+      CloseNow();
     }
+    for (Outgoing& piece : sent) Report(piece.done, !ec);
+    if (ec) return;
+    Flush();
+  }
+
+  // The last byte of the response is written.
+  void CompleteResponse() {
+    in_flight_.reset();
     if (!keep_alive_) return CloseGracefully();
     ReadNextRequest();
   }
@@ -271,11 +452,16 @@ class Http1Session : public Connection, public std::enable_shared_from_this<Http
       context_->log->error("rejection responder threw: {}", e.what());
       response = HttpResponse{.status = 500, .headers = {}, .body = {}};
     }
-    bool ignored = false;
-    response_.emplace(ToWire(std::move(response), 11, false, &ignored));
+    phase_ = Phase::kResponding;
+    ++exchange_;  // a writer still held for an earlier request must not touch this answer
+    ResetResponse();
+    request_version_ = 11;
+    request_is_head_ = false;
     keep_alive_ = false;
-    response_->keep_alive(false);
-    Write();
+    const uint64_t length = response.body.size();
+    BeginResponse(response.status, std::move(response.headers), length);
+    QueueBody(std::move(response.body), {});
+    EndResponse();
   }
 
   // --- Closing ------------------------------------------------------------------------------
@@ -312,6 +498,11 @@ class Http1Session : public Connection, public std::enable_shared_from_this<Http
 
   void CloseNow() noexcept {
     phase_ = Phase::kClosing;
+    in_flight_.reset();
+    // Queued output will never be written; what is being written completes with an error.
+    std::vector<Outgoing> unsent;
+    unsent.swap(outgoing_);
+    for (Outgoing& piece : unsent) Report(piece.done, false);
     try {
       beast::error_code ignored;
       tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
@@ -342,7 +533,19 @@ class Http1Session : public Connection, public std::enable_shared_from_this<Http
   std::chrono::steady_clock::time_point request_deadline_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::empty_body>> continue_response_;
-  std::optional<http::response<http::string_body>> response_;
+
+  // The response being written (phase kResponding).
+  uint64_t exchange_ = 0;  // which request the current writer answers
+  std::optional<InFlightRequest> in_flight_;
+  bool response_started_ = false;
+  bool response_ended_ = false;  // finished or aborted: nothing more is accepted
+  BodyFraming framing_ = BodyFraming::kContentLength;
+  uint64_t declared_length_ = 0;
+  uint64_t body_bytes_ = 0;
+  std::vector<Outgoing> outgoing_;  // queued, not yet being written
+  std::vector<Outgoing> sending_;   // being written by the pending async_write
+  bool writing_ = false;
+  bool flush_scheduled_ = false;
 };
 
 template <class Stream>

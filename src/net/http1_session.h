@@ -15,7 +15,8 @@ namespace sluice::net {
 // request at a time, hands it to the RequestHandler, writes the response, and loops while the
 // connection is kept alive. `buffer` holds the bytes already read from the connection (after
 // the TLS handshake, for TLS). The session runs on the connection's strand (the executor of
-// `stream`) and keeps itself alive through its pending operations and outstanding Responder.
+// `stream`) and keeps itself alive through its pending operations and the ResponseWriter the
+// handler holds.
 void StartHttp1Session(std::shared_ptr<ServerContext> context, boost::beast::tcp_stream stream,
                        boost::beast::flat_buffer buffer, ConnectionSlot slot,
                        std::string remote_address);

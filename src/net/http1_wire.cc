@@ -1,7 +1,9 @@
 #include "net/http1_wire.h"
 
+#include <cstdio>
 #include <utility>
 
+#include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/rfc7230.hpp>
@@ -53,30 +55,55 @@ HttpResponse DefaultRejection(RejectReason reason) {
   return response;
 }
 
-http::response<http::string_body> ToWire(HttpResponse response, int version, bool is_head,
-                                         bool* wants_close) {
-  http::response<http::string_body> out;
-  const unsigned status = response.status >= 200 && response.status <= 999
-                              ? static_cast<unsigned>(response.status)
-                              : 500u;
-  out.result(status);
+ResponseHead MakeResponseHead(int status, HttpHeaders headers,
+                              std::optional<uint64_t> content_length, int version, bool is_head) {
+  ResponseHead head;
+  auto& out = head.header;
+  const unsigned code = status >= 200 && status <= 999 ? static_cast<unsigned>(status) : 500u;
+  out.result(code);
   out.version(version);
-  for (auto& [name, value] : response.headers) {
+  for (auto& [name, value] : headers) {
     if (beast::iequals(name, "content-length") || beast::iequals(name, "transfer-encoding")) {
       continue;
     }
     if (beast::iequals(name, "connection")) {
       for (const auto& token : http::token_list{value}) {
-        if (beast::iequals(token, "close")) *wants_close = true;
+        if (beast::iequals(token, "close")) head.wants_close = true;
       }
       continue;
     }
     out.insert(name, value);
   }
-  if (status == 204 || status == 304) return out;  // these must not carry a body
-  out.content_length(response.body.size());
-  if (!is_head) out.body() = std::move(response.body);
-  return out;
+  if (code == 204 || code == 304) {  // these must not carry a body, nor announce one
+    head.framing = BodyFraming::kNone;
+    return head;
+  }
+  if (content_length) {
+    out.content_length(*content_length);
+    head.framing = is_head ? BodyFraming::kNone : BodyFraming::kContentLength;
+    return head;
+  }
+  if (is_head) {
+    // What a GET would have had cannot be told without the body; announce nothing.
+    head.framing = BodyFraming::kNone;
+  } else if (version >= 11) {
+    out.set(http::field::transfer_encoding, "chunked");
+    head.framing = BodyFraming::kChunked;
+  } else {
+    head.framing = BodyFraming::kUntilClose;
+  }
+  return head;
+}
+
+std::string SerializeHead(const http::response_header<>& header) {
+  http::fields::writer writer(header, header.version(), header.result_int());
+  return beast::buffers_to_string(writer.get());
+}
+
+std::string ChunkPrefix(size_t size) {
+  char buffer[24];
+  int length = std::snprintf(buffer, sizeof(buffer), "%zx\r\n", size);
+  return std::string(buffer, static_cast<size_t>(length));
 }
 
 }  // namespace sluice::net

@@ -69,6 +69,8 @@ class HttpServer::Impl {
     context_->log->info("stopped accepting on port {}", listener_->port());
   }
 
+  size_t InFlight() const { return context_->in_flight.load(); }
+
   uint16_t port() const {
     std::lock_guard lock(lifecycle_mutex_);
     return listener_ ? listener_->port() : 0;
@@ -93,5 +95,7 @@ Status HttpServer::Start() { return impl_->Start(); }
 void HttpServer::Stop() { impl_->Stop(); }
 
 uint16_t HttpServer::port() const { return impl_->port(); }
+
+size_t HttpServer::InFlight() const { return impl_->InFlight(); }
 
 }  // namespace sluice::net

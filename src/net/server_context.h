@@ -78,6 +78,7 @@ struct ServerContext {
   std::unique_ptr<boost::asio::ssl::context> tls;  // null: plain HTTP only
   std::shared_ptr<spdlog::logger> log;
   std::atomic<bool> stopping{false};
+  std::atomic<size_t> in_flight{0};  // see HttpServer::InFlight()
   ConnectionRegistry connections;
 
   // How long a connection that is being closed may linger to drain what the peer still sends,

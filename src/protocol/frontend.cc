@@ -55,23 +55,24 @@ Frontend::Frontend(const api::Api& api, const broker::Broker& broker,
   }
 }
 
-void Frontend::Handle(net::HttpRequest request, net::Responder respond) const {
+void Frontend::Handle(net::HttpRequest request, std::shared_ptr<net::ResponseWriter> writer) const {
   std::string_view path = std::string_view(request.target).substr(0, request.target.find('?'));
   if (path == "/health" || path == "/metrics" || path.rfind("/_sluice/", 0) == 0) {
-    respond(HandleOperator(request));
+    net::SendResponse(*writer, HandleOperator(request));
     return;
   }
-  HandleKinesis(std::move(request), std::move(respond));
+  HandleKinesis(std::move(request), std::move(writer));
 }
 
-void Frontend::HandleKinesis(net::HttpRequest request, net::Responder respond) const {
+void Frontend::HandleKinesis(net::HttpRequest request,
+                             std::shared_ptr<net::ResponseWriter> writer) const {
   const std::string request_id = NewRequestId();
   std::string content_type = MediaType(request.Header("content-type"));
   // The request's encoding decodes the body and encodes the reply; handlers never learn which.
   const WireCodec* codec = CodecFor(content_type);
   const WireCodec& reply_codec = codec != nullptr ? *codec : FallbackCodec();
   auto fail = [&](const Status& status) {
-    respond(ErrorResponse(status, reply_codec, request_id));
+    net::SendResponse(*writer, ErrorResponse(status, reply_codec, request_id));
   };
 
   if (request.method != "POST") {
@@ -118,7 +119,7 @@ void Frontend::HandleKinesis(net::HttpRequest request, net::Responder respond) c
   counters->requests.fetch_add(1, std::memory_order_relaxed);
   api_.Invoke(
       context, operation, std::move(input).value(),
-      [respond = std::move(respond), request_id, codec, output = model.Output(operation), operation,
+      [writer = std::move(writer), request_id, codec, output = model.Output(operation), operation,
        counters](Result<api::Value> result) {
         if (!result.ok()) {
           counters->errors.fetch_add(1, std::memory_order_relaxed);
@@ -126,14 +127,14 @@ void Frontend::HandleKinesis(net::HttpRequest request, net::Responder respond) c
           if (ToWire(status.code()).http_status >= 500) {
             Logger("protocol")->warn("{} {} failed: {}", request_id, operation, status.message());
           }
-          respond(ErrorResponse(status, *codec, request_id));
+          net::SendResponse(*writer, ErrorResponse(status, *codec, request_id));
           return;
         }
         net::HttpResponse response;
         response.headers = {{"Content-Type", std::string(codec->content_type())},
                             {"x-amzn-RequestId", request_id}};
         response.body = codec->EncodeResponse(output, std::move(result).value());
-        respond(std::move(response));
+        net::SendResponse(*writer, std::move(response));
       });
 }
 

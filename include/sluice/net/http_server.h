@@ -13,6 +13,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "sluice/common/status.h"
+#include "sluice/net/response_writer.h"
 
 namespace sluice::net {
 
@@ -33,16 +34,12 @@ struct HttpRequest {
   bool HasHeader(std::string_view lower_name) const;
 };
 
-struct HttpResponse {
-  int status = 200;
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;
-};
-
-// Called exactly once per request with its response, from any thread.
-using Responder = std::function<void(HttpResponse)>;
-// Handles one request. It may answer inline or later (after a quorum write, say).
-using RequestHandler = std::function<void(HttpRequest request, Responder respond)>;
+// Handles one request by answering through `writer`, inline or later and from any thread (after a
+// quorum write, say). Dropping the writer unfinished aborts the response (see ResponseWriter);
+// an exception escaping the handler does the same, so a handler that throws before it started
+// answering gets a 500.
+using RequestHandler =
+    std::function<void(HttpRequest request, std::shared_ptr<ResponseWriter> writer)>;
 
 // Requests the server rejects before the handler sees them. The layer above decides how each
 // looks on the wire (status, body), since only it knows the protocol's error format.
@@ -60,6 +57,10 @@ struct ServerOptions {
   size_t max_header_bytes = 64 << 10;
   std::chrono::milliseconds read_timeout{30000};   // a started request must arrive within this
   std::chrono::milliseconds idle_timeout{120000};  // an idle keep-alive connection is closed
+  // Per connection: response body bytes a handler may queue ahead of the socket. A Write that
+  // finds this many queued aborts the response, so a peer that stops reading costs bounded
+  // memory; one chunk larger than this is fine when the queue is empty.
+  size_t max_queued_response_bytes = 1 << 20;
   std::filesystem::path tls_cert;  // PEM; both set, or both empty for plain HTTP only
   std::filesystem::path tls_key;
 };
@@ -68,7 +69,7 @@ struct ServerOptions {
 // tells a TLS ClientHello (0x16) from plain HTTP.
 //
 // Threads: accepts and sessions run on the io_context's threads, each connection on its own
-// strand. The responder may be called from any thread; it posts to the connection's strand.
+// strand. The ResponseWriter may be used from any thread; it posts to the connection's strand.
 class HttpServer {
  public:
   HttpServer(boost::asio::io_context& io, ServerOptions options, RequestHandler handler,
@@ -83,6 +84,11 @@ class HttpServer {
   void Stop();
   // The bound port (useful with port 0).
   uint16_t port() const;
+  // Requests in flight: the handler has been called and the response has not been written to
+  // the end yet (nor abandoned by a closed connection). Rejected requests never count. Stop()
+  // does not wait for these; to drain on shutdown, Stop() and then poll until this is 0 or a
+  // deadline passes. Any thread; a momentary value.
+  size_t InFlight() const;
 
  private:
   class Impl;

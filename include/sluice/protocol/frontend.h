@@ -30,14 +30,14 @@ class Frontend {
   Frontend(const api::Api& api, const broker::Broker& broker, replication::ReplicatedStore& store,
            FrontendOptions options);
 
-  void Handle(net::HttpRequest request, net::Responder respond) const;
+  void Handle(net::HttpRequest request, std::shared_ptr<net::ResponseWriter> writer) const;
   // The answer to a request the HTTP layer refused before framing it completely.
   net::HttpResponse Reject(net::RejectReason reason) const;
   // /health answers 200 only once the broker has recovered and the server listens.
   void SetReady(bool ready) { ready_ = ready; }
 
  private:
-  void HandleKinesis(net::HttpRequest request, net::Responder respond) const;
+  void HandleKinesis(net::HttpRequest request, std::shared_ptr<net::ResponseWriter> writer) const;
   net::HttpResponse HandleOperator(const net::HttpRequest& request) const;
   std::string RenderMetrics() const;
 

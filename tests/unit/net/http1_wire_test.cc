@@ -9,51 +9,67 @@ namespace {
 
 namespace http = boost::beast::http;
 
-TEST(ToWireTest, SetsContentLengthAndDropsFramingHeaders) {
-  HttpResponse response{.status = 200,
-                        .headers = {{"Content-Length", "999"},
-                                    {"Transfer-Encoding", "chunked"},
-                                    {"x-amzn-RequestId", "abc"}},
-                        .body = "hello"};
-  bool wants_close = false;
-  auto wire = ToWire(response, 11, false, &wants_close);
-  EXPECT_EQ(wire.result_int(), 200);
-  EXPECT_EQ(wire[http::field::content_length], "5");
-  EXPECT_EQ(wire.count(http::field::transfer_encoding), 0u);
-  EXPECT_EQ(wire["x-amzn-RequestId"], "abc");
-  EXPECT_EQ(wire.body(), "hello");
-  EXPECT_FALSE(wants_close);
+TEST(ResponseHeadTest, KnownLengthSetsContentLengthAndDropsFramingHeaders) {
+  auto head = MakeResponseHead(
+      200,
+      {{"Content-Length", "999"}, {"Transfer-Encoding", "chunked"}, {"x-amzn-RequestId", "abc"}}, 5,
+      11, false);
+  EXPECT_EQ(head.header.result_int(), 200);
+  EXPECT_EQ(head.header[http::field::content_length], "5");
+  EXPECT_EQ(head.header.count(http::field::transfer_encoding), 0u);
+  EXPECT_EQ(head.header["x-amzn-RequestId"], "abc");
+  EXPECT_EQ(head.framing, BodyFraming::kContentLength);
+  EXPECT_FALSE(head.wants_close);
 }
 
-TEST(ToWireTest, ConnectionCloseFromTheHandlerIsReported) {
-  HttpResponse response{.status = 200, .headers = {{"Connection", "Close"}}, .body = ""};
-  bool wants_close = false;
-  auto wire = ToWire(response, 11, false, &wants_close);
-  EXPECT_TRUE(wants_close);
-  EXPECT_EQ(wire.count(http::field::connection), 0u);
-  EXPECT_EQ(wire[http::field::content_length], "0");
+TEST(ResponseHeadTest, ConnectionCloseFromTheHandlerIsReported) {
+  auto head = MakeResponseHead(200, {{"Connection", "Close"}}, 0, 11, false);
+  EXPECT_TRUE(head.wants_close);
+  EXPECT_EQ(head.header.count(http::field::connection), 0u);
+  EXPECT_EQ(head.header[http::field::content_length], "0");
 }
 
-TEST(ToWireTest, HeadKeepsTheLengthButNotTheBody) {
-  bool wants_close = false;
-  auto wire =
-      ToWire(HttpResponse{.status = 200, .headers = {}, .body = "12345"}, 11, true, &wants_close);
-  EXPECT_EQ(wire[http::field::content_length], "5");
-  EXPECT_TRUE(wire.body().empty());
+TEST(ResponseHeadTest, UnknownLengthIsChunkedForHttp11AndUntilCloseForHttp10) {
+  auto chunked = MakeResponseHead(200, {{"Content-Length", "3"}}, std::nullopt, 11, false);
+  EXPECT_EQ(chunked.framing, BodyFraming::kChunked);
+  EXPECT_EQ(chunked.header[http::field::transfer_encoding], "chunked");
+  EXPECT_EQ(chunked.header.count(http::field::content_length), 0u);
+  auto old = MakeResponseHead(200, {}, std::nullopt, 10, false);
+  EXPECT_EQ(old.framing, BodyFraming::kUntilClose);
+  EXPECT_EQ(old.header.count(http::field::transfer_encoding), 0u);
 }
 
-TEST(ToWireTest, NoContentHasNoBodyAndOddStatusesBecome500) {
-  bool wants_close = false;
-  auto no_content =
-      ToWire(HttpResponse{.status = 204, .headers = {}, .body = "x"}, 11, false, &wants_close);
-  EXPECT_EQ(no_content.count(http::field::content_length), 0u);
-  EXPECT_TRUE(no_content.body().empty());
+TEST(ResponseHeadTest, HeadKeepsTheLengthButHasNoBody) {
+  auto head = MakeResponseHead(200, {}, 5, 11, true);
+  EXPECT_EQ(head.header[http::field::content_length], "5");
+  EXPECT_EQ(head.framing, BodyFraming::kNone);
+  auto streamed = MakeResponseHead(200, {}, std::nullopt, 11, true);
+  EXPECT_EQ(streamed.framing, BodyFraming::kNone);
+  EXPECT_EQ(streamed.header.count(http::field::transfer_encoding), 0u);
+}
+
+TEST(ResponseHeadTest, NoContentHasNoBodyAndOddStatusesBecome500) {
+  auto no_content = MakeResponseHead(204, {}, 1, 11, false);
+  EXPECT_EQ(no_content.header.count(http::field::content_length), 0u);
+  EXPECT_EQ(no_content.framing, BodyFraming::kNone);
   for (int status : {0, 101, 1000, -1}) {
-    auto wire =
-        ToWire(HttpResponse{.status = status, .headers = {}, .body = ""}, 10, false, &wants_close);
-    EXPECT_EQ(wire.result_int(), 500) << status;
-    EXPECT_EQ(wire.version(), 10);
+    auto head = MakeResponseHead(status, {}, 0, 10, false);
+    EXPECT_EQ(head.header.result_int(), 500) << status;
+    EXPECT_EQ(head.header.version(), 10);
   }
+}
+
+TEST(ResponseHeadTest, SerializesStatusLineFieldsAndTheEmptyLine) {
+  auto head = MakeResponseHead(404, {{"X-A", "1"}}, 2, 11, false);
+  head.header.keep_alive(false);
+  EXPECT_EQ(SerializeHead(head.header),
+            "HTTP/1.1 404 Not Found\r\nX-A: 1\r\nContent-Length: 2\r\nConnection: close\r\n\r\n");
+}
+
+TEST(ChunkTest, PrefixIsTheHexSize) {
+  EXPECT_EQ(ChunkPrefix(1), "1\r\n");
+  EXPECT_EQ(ChunkPrefix(255), "ff\r\n");
+  EXPECT_EQ(ChunkPrefix(65536), "10000\r\n");
 }
 
 TEST(ClassifyReadErrorTest, MapsBeastErrors) {

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -168,12 +169,16 @@ TEST_F(HttpServerTest, HandlerExceptionBecomes500) {
   EXPECT_EQ(response->result_int(), 500);
 }
 
-TEST_F(HttpServerTest, DroppedResponderClosesTheConnection) {
+TEST_F(HttpServerTest, WriterDroppedBeforeStartAnswers500AndCloses) {
   HttpServer* server = StartServer();
   ASSERT_NE(server, nullptr);
   TestClient client;
   ASSERT_FALSE(client.Connect(server->port()));
   ASSERT_FALSE(client.Send(MakeRequest(http::verb::get, "/never")));
+  Response response;
+  ASSERT_FALSE(client.Read(response));
+  EXPECT_EQ(response.result_int(), 500);
+  EXPECT_FALSE(response.keep_alive());
   EXPECT_TRUE(client.WaitForClose());
 }
 
@@ -351,7 +356,7 @@ TEST_F(HttpServerTest, StartReportsUnreadableTlsFiles) {
   ServerOptions options = DefaultOptions();
   options.tls_cert = dir_ / "missing-cert.pem";
   HttpServer server(
-      io_, options, [](HttpRequest, Responder) {}, nullptr);
+      io_, options, [](HttpRequest, std::shared_ptr<ResponseWriter>) {}, nullptr);
   Status status = server.Start();
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.code(), ErrorCode::kInternal);
@@ -360,7 +365,7 @@ TEST_F(HttpServerTest, StartReportsUnreadableTlsFiles) {
   options = DefaultOptions();
   options.tls_key = cert_;  // a certificate is not a key
   HttpServer mismatched(
-      io_, options, [](HttpRequest, Responder) {}, nullptr);
+      io_, options, [](HttpRequest, std::shared_ptr<ResponseWriter>) {}, nullptr);
   status = mismatched.Start();
   ASSERT_FALSE(status.ok());
   EXPECT_NE(status.message().find("cert.pem"), std::string::npos) << status.message();
@@ -368,7 +373,7 @@ TEST_F(HttpServerTest, StartReportsUnreadableTlsFiles) {
   options = DefaultOptions();
   options.tls_key.clear();
   HttpServer half(
-      io_, options, [](HttpRequest, Responder) {}, nullptr);
+      io_, options, [](HttpRequest, std::shared_ptr<ResponseWriter>) {}, nullptr);
   EXPECT_FALSE(half.Start().ok());
 }
 
@@ -378,7 +383,7 @@ TEST_F(HttpServerTest, StartReportsAPortInUse) {
   ServerOptions options = DefaultOptions();
   options.port = first->port();
   HttpServer second(
-      io_, options, [](HttpRequest, Responder) {}, nullptr);
+      io_, options, [](HttpRequest, std::shared_ptr<ResponseWriter>) {}, nullptr);
   Status status = second.Start();
   ASSERT_FALSE(status.ok());
   EXPECT_NE(status.message().find(std::to_string(first->port())), std::string::npos)

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <future>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -56,8 +57,8 @@ ServerOptions ServerFixture::DefaultOptions() const {
 HttpServer* ServerFixture::StartServer(ServerOptions options) {
   auto server = std::make_unique<HttpServer>(
       io_, std::move(options),
-      [this](HttpRequest request, Responder respond) {
-        Handle(std::move(request), std::move(respond));
+      [this](HttpRequest request, std::shared_ptr<ResponseWriter> writer) {
+        Handle(std::move(request), std::move(writer));
       },
       [](RejectReason reason) {
         HttpResponse response;
@@ -100,33 +101,114 @@ HttpResponse ServerFixture::Echo(const HttpRequest& request) {
   return response;
 }
 
-void ServerFixture::AnswerLater(HttpRequest request, Responder respond,
-                                std::chrono::milliseconds delay) {
+void ServerFixture::OnAnswerThread(std::function<void()> body) {
   std::lock_guard lock(state_mutex_);
-  answer_threads_.emplace_back([request = std::move(request), respond = std::move(respond), delay] {
+  answer_threads_.emplace_back(std::move(body));
+}
+
+void ServerFixture::AnswerLater(HttpRequest request, std::shared_ptr<ResponseWriter> writer,
+                                std::chrono::milliseconds delay) {
+  OnAnswerThread([request = std::move(request), writer = std::move(writer), delay] {
     std::this_thread::sleep_for(delay);
-    respond(Echo(request));
+    SendResponse(*writer, Echo(request));
   });
 }
 
-void ServerFixture::Handle(HttpRequest request, Responder respond) {
+namespace {
+
+// Writes `chunk` and waits for its delivery report; nullopt when none came within `patience`.
+std::optional<bool> WriteAndWait(ResponseWriter& writer, std::string chunk,
+                                 std::chrono::milliseconds patience) {
+  auto delivered = std::make_shared<std::promise<bool>>();
+  auto future = delivered->get_future();
+  writer.Write(std::move(chunk), [delivered](bool ok) { delivered->set_value(ok); });
+  if (future.wait_for(patience) == std::future_status::timeout) return std::nullopt;
+  return future.get();
+}
+
+}  // namespace
+
+void ServerFixture::StreamFromThread(std::shared_ptr<ResponseWriter> writer) {
+  OnAnswerThread([writer = std::move(writer)] {
+    writer->Start(200, {{"Content-Type", "text/plain"}}, std::nullopt);
+    for (int i = 0; i < kThreadChunks; ++i) {
+      if (WriteAndWait(*writer, std::to_string(i) + ";", 5s) != true) return;
+    }
+    writer->Finish();
+  });
+}
+
+void ServerFixture::Produce(std::shared_ptr<ResponseWriter> writer) {
+  OnAnswerThread([this, writer = std::move(writer)] {
+    writer->Start(200, {}, std::nullopt);
+    for (int i = 0; i < kProduceChunks; ++i) {
+      std::string chunk(kProduceChunkBytes, static_cast<char>('a' + i % 26));
+      auto delivered = std::make_shared<std::promise<bool>>();
+      auto future = delivered->get_future();
+      writer->Write(std::move(chunk), [delivered](bool ok) { delivered->set_value(ok); });
+      if (future.wait_for(300ms) == std::future_status::timeout) producer_stalled_ = true;
+      // Then wait as long as it takes: the test reads eventually, or closes the connection.
+      if (!future.get()) return;
+      ++produced_chunks_;
+    }
+    writer->Finish();
+  });
+}
+
+void ServerFixture::Flood(std::shared_ptr<ResponseWriter> writer) {
+  OnAnswerThread([this, writer = std::move(writer)] {
+    writer->Start(200, {}, std::nullopt);
+    for (int i = 0; i < kFloodChunks; ++i) {
+      writer->Write(std::string(kProduceChunkBytes, 'f'), [this](bool ok) {
+        if (ok) {
+          ++flood_delivered_;
+        } else {
+          ++flood_refused_;
+        }
+      });
+    }
+    writer->Finish();
+  });
+}
+
+void ServerFixture::Handle(HttpRequest request, std::shared_ptr<ResponseWriter> writer) {
   {
     std::lock_guard lock(state_mutex_);
     last_request_ = request;
   }
   const std::string target = request.target;
-  if (target == "/async") return AnswerLater(std::move(request), std::move(respond), 50ms);
-  if (target == "/slow") return AnswerLater(std::move(request), std::move(respond), 300ms);
+  if (target == "/async") return AnswerLater(std::move(request), std::move(writer), 50ms);
+  if (target == "/slow") return AnswerLater(std::move(request), std::move(writer), 300ms);
   if (target == "/never") return;
   if (target == "/throw") throw std::runtime_error("handler failure for the test");
   if (target == "/twice") {
-    respond(Echo(request));
-    respond(HttpResponse{.status = 500, .headers = {}, .body = "second answer"});
+    SendResponse(*writer, Echo(request));
+    SendResponse(*writer, HttpResponse{.status = 500, .headers = {}, .body = "second answer"});
+    return;
+  }
+  if (target == "/stream") {
+    writer->Start(200, {{"Content-Type", "text/plain"}}, std::nullopt);
+    for (const char* chunk : {"one", "two", "three"}) writer->Write(chunk);
+    writer->Finish();
+    return;
+  }
+  if (target == "/stream-thread") return StreamFromThread(std::move(writer));
+  if (target == "/produce") return Produce(std::move(writer));
+  if (target == "/flood") return Flood(std::move(writer));
+  if (target == "/drop-mid") {
+    writer->Start(200, {}, std::nullopt);
+    writer->Write("partial");
+    return;
+  }
+  if (target == "/short") {
+    writer->Start(200, {}, 10);
+    writer->Write("abc");
+    writer->Finish();
     return;
   }
   HttpResponse response = Echo(request);
   if (target == "/close") response.headers.emplace_back("Connection", "close");
-  respond(std::move(response));
+  SendResponse(*writer, std::move(response));
 }
 
 }  // namespace sluice::net::testing

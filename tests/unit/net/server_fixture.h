@@ -5,11 +5,18 @@
 // echoes what it received.
 //
 // Handler targets: "/async" answers from another thread after 50 ms, "/slow" after 300 ms,
-// "/twice" answers twice, "/throw" throws, "/never" drops its responder, "/close" answers
+// "/twice" answers twice, "/throw" throws, "/never" drops its writer, "/close" answers
 // with "Connection: close". Anything else is answered inline. The echo is
 // "<method> <target>\n<body>" with the request's x-echo header copied to the response.
+// Streaming targets: "/stream" streams "one", "two", "three" inline; "/stream-thread" streams
+// kThreadChunks chunks "<i>;" from another thread, each after the previous one was delivered;
+// "/drop-mid" streams "partial" and drops the writer; "/short" declares 10 bytes and sends 3;
+// "/produce" streams kProduceChunks chunks of kProduceChunkBytes from another thread, waiting
+// for each delivery and noting in producer_stalled_ when one takes over 300 ms; "/flood" writes
+// kFloodChunks chunks of kProduceChunkBytes without waiting, counting deliveries and refusals.
 // Rejections answer 413 / 431 / 400 with body "rejected: <reason>".
 
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -39,14 +46,30 @@ class ServerFixture : public ::testing::Test {
   std::optional<HttpRequest> LastRequest();
   static HttpResponse Echo(const HttpRequest& request);
 
+  static constexpr int kThreadChunks = 20;
+  static constexpr int kProduceChunks = 512;
+  static constexpr size_t kProduceChunkBytes = 64 * 1024;
+  static constexpr int kFloodChunks = 4096;
+  std::atomic<bool> producer_stalled_{false};
+  std::atomic<int> produced_chunks_{0};
+  std::atomic<int> flood_delivered_{0};
+  std::atomic<int> flood_refused_{0};
+
   std::filesystem::path dir_;
   std::filesystem::path cert_;
   std::filesystem::path key_;
   boost::asio::io_context io_{3};
 
  private:
-  void Handle(HttpRequest request, Responder respond);
-  void AnswerLater(HttpRequest request, Responder respond, std::chrono::milliseconds delay);
+  void Handle(HttpRequest request, std::shared_ptr<ResponseWriter> writer);
+  void AnswerLater(HttpRequest request, std::shared_ptr<ResponseWriter> writer,
+                   std::chrono::milliseconds delay);
+  // Runs `body` on a thread of its own, joined at TearDown.
+  void OnAnswerThread(std::function<void()> body);
+  // Streaming producers for the targets above, each on an answer thread.
+  void StreamFromThread(std::shared_ptr<ResponseWriter> writer);
+  void Produce(std::shared_ptr<ResponseWriter> writer);
+  void Flood(std::shared_ptr<ResponseWriter> writer);
 
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   std::vector<std::thread> io_threads_;

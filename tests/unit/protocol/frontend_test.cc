@@ -2,12 +2,12 @@
 // over a real broker whose clock the test holds, so that every body is known to the byte.
 #include "sluice/protocol/frontend.h"
 
-#include <future>
 #include <regex>
 
 #include <gtest/gtest.h>
 
 #include "support/broker_fixture.h"
+#include "support/captured_response.h"
 
 namespace sluice::protocol {
 namespace {
@@ -28,10 +28,9 @@ class FrontendTest : public testing::BrokerFixture {
   }
 
   net::HttpResponse Handle(net::HttpRequest request) {
-    std::promise<net::HttpResponse> done;
-    frontend_->Handle(std::move(request),
-                      [&](net::HttpResponse response) { done.set_value(std::move(response)); });
-    return done.get_future().get();
+    sluice::testing::CapturedResponse captured;
+    frontend_->Handle(std::move(request), captured.Writer());
+    return captured.Get();
   }
 
   // A signed-looking POST, as the CLI sends it (local mode checks the credentials' shape only).
