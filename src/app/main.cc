@@ -9,6 +9,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "app/config.h"
+#include "sluice/admin/operator_surface.h"
 #include "sluice/api/api.h"
 #include "sluice/broker/broker.h"
 #include "sluice/common/log.h"
@@ -77,16 +78,22 @@ int Run(const Config& config) {
   api::Api api(broker);
   protocol::FrontendOptions frontend_options{config.account_id, config.region,
                                              static_cast<size_t>(config.max_body_bytes)};
-  protocol::Frontend frontend(api, broker, **store, frontend_options);
+  protocol::Frontend frontend(api, frontend_options);
+  admin::OperatorSurface operator_surface(frontend, broker, **store);
+  // One port: the operator paths go to the admin layer, everything else is an API call.
   net::HttpServer server(
       io, server_options,
-      [&frontend](net::HttpRequest request, std::shared_ptr<net::ResponseWriter> writer) {
+      [&frontend, &operator_surface](net::HttpRequest request,
+                                     std::shared_ptr<net::ResponseWriter> writer) {
+        if (admin::OperatorSurface::Serves(request.target)) {
+          return net::SendResponse(*writer, operator_surface.Handle(request));
+        }
         frontend.Handle(std::move(request), std::move(writer));
       },
       [&frontend](net::RejectReason reason) { return frontend.Reject(reason); });
   if (Status started = server.Start(); !started.ok())
     return Fail("listening on " + config.listen, started);
-  frontend.SetReady(true);
+  operator_surface.SetReady(true);
   Logger("app")->info(
       "Sluice listening on {}:{} (HTTP and HTTPS), data in {}, {} of {} nodes for a quorum",
       server_options.host, server.port(), data_dir.string(), config.quorum, config.nodes);
@@ -101,7 +108,7 @@ int Run(const Config& config) {
     if (error) return;
     Logger("app")->info("signal {}: shutting down", signal);
     shutdown = std::thread([&] {
-      frontend.SetReady(false);
+      operator_surface.SetReady(false);
       server.Stop();
       broker.Stop();
       const auto deadline =

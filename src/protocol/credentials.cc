@@ -2,7 +2,7 @@
 
 #include <vector>
 
-#include "protocol/query_string.h"
+#include "sluice/protocol/query_string.h"
 
 namespace sluice::protocol {
 namespace {

@@ -47,25 +47,25 @@ net::HttpResponse ErrorResponse(const Status& status, const WireCodec& codec,
 
 }  // namespace
 
-Frontend::Frontend(const api::Api& api, const broker::Broker& broker,
-                   replication::ReplicatedStore& store, FrontendOptions options)
-    : api_(api), broker_(broker), store_(store), options_(std::move(options)) {
+Frontend::Frontend(const api::Api& api, FrontendOptions options)
+    : api_(api), options_(std::move(options)) {
   for (const auto& operation : api_.Operations()) {
     counters_[operation] = std::make_unique<OperationCounters>();
   }
 }
 
-void Frontend::Handle(net::HttpRequest request, std::shared_ptr<net::ResponseWriter> writer) const {
-  std::string_view path = std::string_view(request.target).substr(0, request.target.find('?'));
-  if (path == "/health" || path == "/metrics" || path.rfind("/_sluice/", 0) == 0) {
-    net::SendResponse(*writer, HandleOperator(request));
-    return;
+std::vector<OperationCount> Frontend::OperationCounts() const {
+  std::vector<OperationCount> counts;
+  counts.reserve(counters_.size());
+  for (const auto& [operation, counters] : counters_) {
+    counts.push_back(OperationCount{.operation = operation,
+                                    .requests = counters->requests.load(std::memory_order_relaxed),
+                                    .errors = counters->errors.load(std::memory_order_relaxed)});
   }
-  HandleKinesis(std::move(request), std::move(writer));
+  return counts;
 }
 
-void Frontend::HandleKinesis(net::HttpRequest request,
-                             std::shared_ptr<net::ResponseWriter> writer) const {
+void Frontend::Handle(net::HttpRequest request, std::shared_ptr<net::ResponseWriter> writer) const {
   const std::string request_id = NewRequestId();
   std::string content_type = MediaType(request.Header("content-type"));
   // The request's encoding decodes the body and encodes the reply; handlers never learn which.

@@ -1,4 +1,4 @@
-#include "protocol/query_string.h"
+#include "sluice/protocol/query_string.h"
 
 #include <string_view>
 

@@ -2,7 +2,9 @@
 // over a real broker whose clock the test holds, so that every body is known to the byte.
 #include "sluice/protocol/frontend.h"
 
+#include <algorithm>
 #include <regex>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -19,7 +21,7 @@ class FrontendTest : public testing::BrokerFixture {
   void SetUp() override {
     BrokerFixture::SetUp();
     api_ = std::make_unique<api::Api>(*broker_);
-    frontend_ = std::make_unique<Frontend>(*api_, *broker_, *store_, FrontendOptions{});
+    frontend_ = std::make_unique<Frontend>(*api_, FrontendOptions{});
   }
   void TearDown() override {
     frontend_.reset();
@@ -194,6 +196,28 @@ TEST_F(FrontendTest, OnlyPostReachesTheApi) {
   ExpectResponse(Handle(request), 403, kJson11,
                  R"({"__type":"AccessDeniedException","message":"Unable to determine )"
                  R"(service/operation name to be authorized"})");
+}
+
+TEST_F(FrontendTest, OperationCountsListEveryOperationWithItsRequestsAndErrors) {
+  EXPECT_EQ(Call("ListStreams", "{}").status, 200);
+  EXPECT_EQ(Call("ListStreams", "{}").status, 200);
+  EXPECT_EQ(Call("DescribeStream", R"({"StreamName":"missing"})").status, 400);
+  std::vector<OperationCount> counts = frontend_->OperationCounts();
+  EXPECT_EQ(counts.size(), api_->Operations().size());
+  EXPECT_TRUE(std::is_sorted(counts.begin(), counts.end(), [](const auto& a, const auto& b) {
+    return a.operation < b.operation;
+  }));
+  auto find = [&](std::string_view name) {
+    for (const auto& count : counts) {
+      if (count.operation == name) return count;
+    }
+    return OperationCount{};
+  };
+  EXPECT_EQ(find("ListStreams").requests, 2u);
+  EXPECT_EQ(find("ListStreams").errors, 0u);
+  EXPECT_EQ(find("DescribeStream").requests, 1u);
+  EXPECT_EQ(find("DescribeStream").errors, 1u);
+  EXPECT_EQ(find("PutRecord").requests, 0u);
 }
 
 }  // namespace

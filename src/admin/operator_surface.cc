@@ -1,13 +1,15 @@
-// The non-Kinesis paths on the API port: /health and the operator surface under /_sluice/.
+// The non-Kinesis paths on the API port: /health and the operator routes under /_sluice/
+// (/metrics is rendered in metrics.cc).
+#include "sluice/admin/operator_surface.h"
+
 #include <charconv>
 #include <optional>
 
 #include <nlohmann/json.hpp>
 
-#include "protocol/query_string.h"
-#include "sluice/protocol/frontend.h"
+#include "sluice/protocol/query_string.h"
 
-namespace sluice::protocol {
+namespace sluice::admin {
 namespace {
 
 net::HttpResponse JsonResponse(int status, const nlohmann::json& body) {
@@ -35,7 +37,7 @@ std::optional<Number> ParseNumber(const std::string& text) {
 // `?latency_ms=N&error_rate=P` on .../fail asks for a degraded node rather than an outage.
 // Returns no settings when neither is given; a Status when one is malformed.
 Result<std::optional<replication::FaultSettings>> ParseFaults(const std::string& target) {
-  auto params = QueryParameters(target);
+  auto params = protocol::QueryParameters(target);
   if (!params.contains("latency_ms") && !params.contains("error_rate")) {
     return std::optional<replication::FaultSettings>();
   }
@@ -64,7 +66,16 @@ nlohmann::json FaultsJson(const replication::FaultSettings& faults) {
 
 }  // namespace
 
-net::HttpResponse Frontend::HandleOperator(const net::HttpRequest& request) const {
+OperatorSurface::OperatorSurface(const protocol::Frontend& frontend, const broker::Broker& broker,
+                                 replication::ReplicatedStore& store)
+    : frontend_(frontend), broker_(broker), store_(store) {}
+
+bool OperatorSurface::Serves(std::string_view target) {
+  std::string_view path = target.substr(0, target.find('?'));
+  return path == "/health" || path == "/metrics" || path.rfind("/_sluice/", 0) == 0;
+}
+
+net::HttpResponse OperatorSurface::Handle(const net::HttpRequest& request) const {
   std::string path = request.target.substr(0, request.target.find('?'));
   if (path == "/health") {
     if (request.method != "GET" && request.method != "HEAD") return Problem(405, "use GET");
@@ -121,4 +132,4 @@ net::HttpResponse Frontend::HandleOperator(const net::HttpRequest& request) cons
   return Problem(404, "no such path: " + path);
 }
 
-}  // namespace sluice::protocol
+}  // namespace sluice::admin

@@ -1,9 +1,9 @@
 // GET /metrics: Prometheus text exposition of the broker, the store and the front end.
 #include <sstream>
 
-#include "sluice/protocol/frontend.h"
+#include "sluice/admin/operator_surface.h"
 
-namespace sluice::protocol {
+namespace sluice::admin {
 namespace {
 
 // Writes "# HELP" and "# TYPE" once per metric family.
@@ -13,22 +13,23 @@ void Family(std::ostringstream& out, const char* name, const char* type, const c
 
 }  // namespace
 
-std::string Frontend::RenderMetrics() const {
+std::string OperatorSurface::RenderMetrics() const {
   std::ostringstream out;
 
   Family(out, "sluice_requests_total", "counter", "Kinesis API requests by operation.");
-  for (const auto& [operation, counters] : counters_) {
-    uint64_t requests = counters->requests.load(std::memory_order_relaxed);
-    if (requests > 0) {
-      out << "sluice_requests_total{operation=\"" << operation << "\"} " << requests << "\n";
+  const std::vector<protocol::OperationCount> counts = frontend_.OperationCounts();
+  for (const auto& count : counts) {
+    if (count.requests > 0) {
+      out << "sluice_requests_total{operation=\"" << count.operation << "\"} " << count.requests
+          << "\n";
     }
   }
   Family(out, "sluice_request_errors_total", "counter",
          "Kinesis API requests answered with an error, by operation.");
-  for (const auto& [operation, counters] : counters_) {
-    uint64_t errors = counters->errors.load(std::memory_order_relaxed);
-    if (errors > 0) {
-      out << "sluice_request_errors_total{operation=\"" << operation << "\"} " << errors << "\n";
+  for (const auto& count : counts) {
+    if (count.errors > 0) {
+      out << "sluice_request_errors_total{operation=\"" << count.operation << "\"} " << count.errors
+          << "\n";
     }
   }
 
@@ -107,4 +108,4 @@ std::string Frontend::RenderMetrics() const {
   return out.str();
 }
 
-}  // namespace sluice::protocol
+}  // namespace sluice::admin
