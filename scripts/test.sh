@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Quick start, command 2: install what is needed, build, and pass every test:
-#   1. formatting (.clang-format) of every C++ file;
+#   1. formatting (.clang-format) of every C++ file, and includes that respect the layers
+#      (scripts/check-layers.sh);
 #   2. the unit tests and the integration tests (the real binary driven by the AWS CLI v1 and v2
 #      and boto3) in a RelWithDebInfo build;
 #   3. the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
@@ -13,6 +14,9 @@ scripts/install-deps.sh
 
 echo "== formatting"
 scripts/check-format.sh
+
+echo "== layer check"
+scripts/check-layers.sh
 
 echo "== build and test (RelWithDebInfo)"
 cmake -S . -B build/test -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
