@@ -134,7 +134,8 @@ void GetRecords(const Call& call, Reply reply) {
     Value children = Value::array();
     for (const auto& child : result->child_shards) {
       Value parents = Value::array();
-      for (uint32_t parent : child.parent_shards) parents.push_back(broker::ShardIdFor(parent));
+      for (broker::ShardIndex parent : child.parent_shards)
+        parents.push_back(broker::ShardIdFor(parent));
       children.push_back({{"ShardId", broker::ShardIdFor(child.shard_index)},
                           {"ParentShards", std::move(parents)},
                           {"HashKeyRange",

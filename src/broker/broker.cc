@@ -103,8 +103,8 @@ Status Broker::Recover() {
       // the most advanced one, so these records are (or are being made) quorum-durable.
       Status failed;
       const uint64_t uid = info->uid;
-      auto stream = StreamView::Make(std::move(*info), nullptr, [&](uint32_t shard) {
-        auto last = (*view)->LastSeq(uid, shard);
+      auto stream = StreamView::Make(std::move(*info), nullptr, [&](ShardIndex shard) {
+        auto last = (*view)->LastSeq(uid, shard.value());
         if (!last.ok()) failed = last.status();
         uint64_t next = last.ok() && last->has_value() ? **last + 1 : 0;
         return std::pair<uint64_t, int64_t>{next, 0};
@@ -197,7 +197,7 @@ void Broker::CreateStream(const Caller& caller, CreateStreamRequest request, Cal
   auto ranges = InitialHashKeyRanges(shard_count);
   for (uint32_t i = 0; i < shard_count; ++i) {
     ShardInfo shard;
-    shard.index = i;
+    shard.index = ShardIndex{i};
     shard.range = ranges[i];
     shard.created_ms = info.created_ms;
     info.shards.push_back(shard);

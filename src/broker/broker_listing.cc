@@ -36,8 +36,8 @@ bool PassesFilter(const ShardInfo& shard, const std::vector<ShardInfo>& all,
                   const ShardFilter& filter, int64_t trim_horizon_ms) {
   auto open_at = [](const ShardInfo& s, int64_t t) { return !s.closed_ms || *s.closed_ms > t; };
   auto parent_live_at = [&](int64_t t) {
-    return (shard.parent && open_at(all[*shard.parent], t)) ||
-           (shard.adjacent_parent && open_at(all[*shard.adjacent_parent], t));
+    return (shard.parent && open_at(all[shard.parent->value()], t)) ||
+           (shard.adjacent_parent && open_at(all[shard.adjacent_parent->value()], t));
   };
   const int64_t t = filter.timestamp_ms.value_or(0);
   switch (filter.type) {
@@ -89,7 +89,7 @@ Result<DescribeStreamResult> Broker::DescribeStream(const Caller& caller, const 
   size_t begin = 0;
   if (!exclusive_start_shard_id.empty()) {
     auto start = ParseShardId(exclusive_start_shard_id);
-    begin = start ? static_cast<size_t>(*start) + 1 : all.size();
+    begin = start ? static_cast<size_t>(start->value()) + 1 : all.size();
   }
   uint32_t page = limit.value_or(kDefaultDescribeLimit);
   for (size_t i = begin; i < all.size(); ++i) {
@@ -201,7 +201,7 @@ Result<ListShardsResult> Broker::ListShards(const Caller& caller,
   size_t begin = 0;
   if (!exclusive_start.empty()) {
     auto start = ParseShardId(exclusive_start);
-    begin = start ? static_cast<size_t>(*start) + 1 : info.shards.size();
+    begin = start ? static_cast<size_t>(start->value()) + 1 : info.shards.size();
   }
   const uint32_t limit = request.max_results.value_or(kDefaultListShardsLimit);
   const int64_t trim_horizon_ms = Now() - static_cast<int64_t>(info.retention_hours) * 3600 * 1000;

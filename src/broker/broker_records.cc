@@ -31,12 +31,12 @@ std::string AmzUtcString(int64_t ms) {
 // A record routed to a shard, waiting to be sequenced.
 struct Routed {
   size_t entry;  // index in the request
-  uint32_t shard;
+  ShardIndex shard;
 };
 
 // The write could not be stored: every entry fails with its cause.
 void FailEvery(PutRecordsResult& result, const Status& cause) {
-  for (auto& outcome : result.records) outcome = PutOutcome{cause, 0, {}};
+  for (auto& outcome : result.records) outcome = PutOutcome{cause, ShardIndex{0}, {}};
   result.failed = static_cast<uint32_t>(result.records.size());
 }
 
@@ -87,44 +87,44 @@ void Broker::PutRecords(const Caller& caller, const StreamRef& ref, std::vector<
   // Lock the writer of every shard involved, in index order (so concurrent writers cannot
   // deadlock), number the records and queue one batch: the log order then equals each shard's
   // sequence order. Writes to other shards of the stream go on meanwhile.
-  std::vector<uint32_t> shard_indices;
+  std::vector<ShardIndex> shard_indices;
   for (const auto& r : routed) shard_indices.push_back(r.shard);
   std::sort(shard_indices.begin(), shard_indices.end());
   shard_indices.erase(std::unique(shard_indices.begin(), shard_indices.end()), shard_indices.end());
   std::vector<std::unique_lock<std::mutex>> shard_locks;
-  for (uint32_t index : shard_indices)
-    shard_locks.push_back(view->writers[index]->LockSequencing());
+  for (ShardIndex index : shard_indices)
+    shard_locks.push_back(view->Writer(index).LockSequencing());
 
   struct Pending {
     PutRecordsResult result;
     uint64_t bytes = 0;  // data + partition keys, for the traffic counters
-    std::vector<std::pair<uint32_t, uint64_t>> shard_ends;  // (shard, one past its last record)
-    std::vector<std::pair<uint32_t, uint64_t>> rollback;    // (shard, next_seq_index before)
+    std::vector<std::pair<ShardIndex, uint64_t>> shard_ends;  // (shard, one past its last record)
+    std::vector<std::pair<ShardIndex, uint64_t>> rollback;    // (shard, next_seq_index before)
   };
   auto pending = std::make_shared<Pending>();
   pending->result.records.resize(entries.size());
   pending->result.encryption_type = info.encryption_type;
-  for (uint32_t index : shard_indices) {
-    pending->rollback.emplace_back(index, view->writers[index]->next_seq_index());
+  for (ShardIndex index : shard_indices) {
+    pending->rollback.emplace_back(index, view->Writer(index).next_seq_index());
   }
 
   const int64_t now_ms = Now();
   storage::WriteBatch batch;
   for (const auto& r : routed) {
-    const ShardInfo& shard_info = info.shards[r.shard];
-    auto slot = view->writers[r.shard]->NextSlot(now_ms);
+    const ShardInfo& shard_info = view->Shard(r.shard);
+    auto slot = view->Writer(r.shard).NextSlot(now_ms);
     PutEntry& entry = entries[r.entry];
     pending->bytes += entry.data.size() + entry.partition_key.size();
     storage::StoredRecord record{slot.seq_index, slot.arrival_ms, std::move(entry.partition_key),
                                  entry.explicit_hash_key.value_or(""), std::move(entry.data)};
-    batch.PutRecord(info.uid, r.shard, std::move(record));
+    batch.PutRecord(info.uid, r.shard.value(), std::move(record));
     pending->result.records[r.entry] =
         PutOutcome{Status::Ok(), r.shard,
                    SequenceNumber{shard_info.created_ms / 1000, r.shard, slot.seq_index,
                                   slot.arrival_ms / 1000}};
   }
-  for (uint32_t index : shard_indices) {
-    pending->shard_ends.emplace_back(index, view->writers[index]->next_seq_index());
+  for (ShardIndex index : shard_indices) {
+    pending->shard_ends.emplace_back(index, view->Writer(index).next_seq_index());
   }
 
   Traffic& traffic = *traffic_;
@@ -133,7 +133,7 @@ void Broker::PutRecords(const Caller& caller, const StreamRef& ref, std::vector<
     // On the io_context: publish the shards' new committed ends (raising their commit
     // signals), then answer.
     if (status.ok()) {
-      for (const auto& [index, end] : pending->shard_ends) view->writers[index]->Commit(end);
+      for (const auto& [index, end] : pending->shard_ends) view->Writer(index).Commit(end);
       traffic.records_in.fetch_add(pending->result.records.size(), std::memory_order_relaxed);
       traffic.bytes_in.fetch_add(pending->bytes, std::memory_order_relaxed);
     } else {
@@ -154,7 +154,7 @@ void Broker::PutRecords(const Caller& caller, const StreamRef& ref, std::vector<
   });
   if (!queued.ok()) {
     // Nothing was written: give the sequence numbers back so the shard has no gap.
-    for (const auto& [index, next] : pending->rollback) view->writers[index]->Rewind(next);
+    for (const auto& [index, next] : pending->rollback) view->Writer(index).Rewind(next);
     shard_locks.clear();
     (*shared_commit)(std::move(queued));
   }
@@ -171,12 +171,12 @@ Result<std::string> Broker::GetShardIterator(const Caller& caller, const Iterato
                                                     " in stream " + info.name + " under account " +
                                                     info.account + ".");
   }
-  if (*index >= info.shards.size()) {
+  if (!view->HasShard(*index)) {
     return messages::ShardNotFound(ShardIdFor(*index), info.name, info.account);
   }
-  const ShardInfo& shard_info = info.shards[*index];
+  const ShardInfo& shard_info = view->Shard(*index);
   const std::string shard_id = shard_info.Id();
-  const ShardWriter& writer = *view->writers[*index];
+  const ShardWriter& writer = view->Writer(*index);
   const IteratorType type = request.type;
   const bool by_sequence =
       type == IteratorType::kAtSequenceNumber || type == IteratorType::kAfterSequenceNumber;
@@ -244,7 +244,8 @@ Result<std::string> Broker::GetShardIterator(const Caller& caller, const Iterato
       const uint64_t end = writer.committed_end();  // before the view: the node covers it
       auto read = store_.OpenReadView();
       if (!read.ok()) return read.status();
-      auto first = (*read)->FirstSeqAtOrAfter(info.uid, *index, *request.timestamp_ms, 0, end);
+      auto first =
+          (*read)->FirstSeqAtOrAfter(info.uid, index->value(), *request.timestamp_ms, 0, end);
       if (!first.ok()) return first.status();
       position.seq_index = first->value_or(end);
       break;
@@ -273,16 +274,15 @@ Result<GetRecordsResult> Broker::GetRecords(const std::string& iterator,
   }
   ViewPtr view = std::move(found).value();
   const StreamInfo& info = view->info;
-  if (info.created_ms != position->stream_created_ms ||
-      position->shard_index >= info.shards.size()) {
+  if (info.created_ms != position->stream_created_ms || !view->HasShard(position->shard_index)) {
     return messages::ShardNotFound(shard_id, info.name, info.account);
   }
   // The committed end first, then a node view: the node then holds everything before that end.
-  const uint64_t end = view->writers[position->shard_index]->committed_end();
+  const uint64_t end = view->Writer(position->shard_index).committed_end();
 
   storage::RecordRange range;
   range.stream_uid = info.uid;
-  range.shard_index = position->shard_index;
+  range.shard_index = position->shard_index.value();
   range.from_seq = position->seq_index;
   range.to_seq = end;
   range.min_arrival_ms = RetentionCutoffMs(now, info.retention_hours);
@@ -294,7 +294,7 @@ Result<GetRecordsResult> Broker::GetRecords(const std::string& iterator,
     if (!read.ok()) return read.status();
     auto records = (*read)->ReadRecords(range);
     if (!records.ok()) return records.status();
-    const ShardInfo& shard_info = info.shards[position->shard_index];
+    const ShardInfo& shard_info = view->Shard(position->shard_index);
     uint64_t bytes = 0;
     for (const auto& record : *records) bytes += record.data.size() + record.partition_key.size();
     traffic_->records_out.fetch_add(records->size(), std::memory_order_relaxed);
@@ -317,15 +317,15 @@ Result<GetRecordsResult> Broker::GetRecords(const std::string& iterator,
   return result;
 }
 
-Status Broker::AwaitRecords(const Caller& caller, const StreamRef& stream, uint32_t shard_index,
+Status Broker::AwaitRecords(const Caller& caller, const StreamRef& stream, ShardIndex shard_index,
                             uint64_t position, std::function<void()> wake) {
   auto found = Find(caller, stream);
   if (!found.ok()) return found.status();
   const StreamView& view = **found;
-  if (shard_index >= view.writers.size()) {
+  if (!view.HasShard(shard_index)) {
     return messages::ShardNotFound(ShardIdFor(shard_index), view.info.name, view.info.account);
   }
-  view.writers[shard_index]->AwaitCommit(position, std::move(wake));
+  view.Writer(shard_index).AwaitCommit(position, std::move(wake));
   return Status::Ok();
 }
 

@@ -13,7 +13,7 @@ void Broker::SweepRetention() {
   // cut-off is computed from a half-copied node.
   struct ShardToSweep {
     uint64_t uid;
-    uint32_t index;
+    ShardIndex index;
     uint64_t committed_end;
     int64_t cutoff_ms;
   };
@@ -21,8 +21,9 @@ void Broker::SweepRetention() {
   const int64_t now = Now();
   for (const auto& view : registry_->List(std::string(kStreamMetaRoot))) {
     const int64_t cutoff = RetentionCutoffMs(now, view->info.retention_hours);
-    for (uint32_t i = 0; i < view->writers.size(); ++i) {
-      shards.push_back({view->info.uid, i, view->writers[i]->committed_end(), cutoff});
+    for (const ShardInfo& shard : view->info.shards) {
+      shards.push_back(
+          {view->info.uid, shard.index, view->Writer(shard.index).committed_end(), cutoff});
     }
   }
   storage::WriteBatch batch;
@@ -34,17 +35,17 @@ void Broker::SweepRetention() {
     }
     const storage::StorageNode& node = read->node();
     for (const auto& shard : shards) {
-      auto first_kept =
-          node.FirstSeqAtOrAfter(shard.uid, shard.index, shard.cutoff_ms, 0, shard.committed_end);
-      auto last = node.LastSeq(shard.uid, shard.index);
+      auto first_kept = node.FirstSeqAtOrAfter(shard.uid, shard.index.value(), shard.cutoff_ms, 0,
+                                               shard.committed_end);
+      auto last = node.LastSeq(shard.uid, shard.index.value());
       if (!first_kept.ok() || !last.ok() || !last->has_value()) continue;
       // The newest stored record stays on disk even when it has expired (reads skip it): it is
       // what tells a restarted broker where the shard's sequence numbers go on, so that none is
       // ever issued twice.
       uint64_t keep_from = std::min(first_kept->value_or(shard.committed_end), **last);
-      auto first = node.FirstSeq(shard.uid, shard.index);
+      auto first = node.FirstSeq(shard.uid, shard.index.value());
       if (first.ok() && first->has_value() && **first < keep_from) {
-        batch.DeleteRecordRange(shard.uid, shard.index, **first, keep_from);
+        batch.DeleteRecordRange(shard.uid, shard.index.value(), **first, keep_from);
       }
     }
   }

@@ -5,8 +5,14 @@
 #include <openssl/evp.h>
 
 namespace sluice::broker {
+namespace {
 
-std::string HashKeyToDecimal(HashKey key) {
+constexpr Uint128 kMax = kMaxHashKey.value();
+
+}  // namespace
+
+std::string HashKeyToDecimal(HashKey hash_key) {
+  Uint128 key = hash_key.value();
   if (key == 0) return "0";
   std::string digits;
   while (key != 0) {
@@ -19,36 +25,36 @@ std::string HashKeyToDecimal(HashKey key) {
 
 std::optional<HashKey> HashKeyFromDecimal(std::string_view text) {
   if (text.empty() || text.size() > 39) return std::nullopt;
-  HashKey value = 0;
+  Uint128 value = 0;
   for (char c : text) {
     if (c < '0' || c > '9') return std::nullopt;
-    HashKey digit = static_cast<HashKey>(c - '0');
-    if (value > (kMaxHashKey - digit) / 10) return std::nullopt;  // would pass 2^128 - 1
+    Uint128 digit = static_cast<Uint128>(c - '0');
+    if (value > (kMax - digit) / 10) return std::nullopt;  // would pass 2^128 - 1
     value = value * 10 + digit;
   }
-  return value;
+  return HashKey{value};
 }
 
 HashKey HashKeyForPartitionKey(std::string_view partition_key) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_Digest(partition_key.data(), partition_key.size(), digest, &length, EVP_md5(), nullptr);
-  HashKey key = 0;
+  Uint128 key = 0;
   for (unsigned int i = 0; i < 16; ++i) key = (key << 8) | digest[i];
-  return key;
+  return HashKey{key};
 }
 
 std::vector<HashKeyRange> InitialHashKeyRanges(uint32_t shard_count) {
   std::vector<HashKeyRange> ranges;
   if (shard_count == 0) return ranges;
   // floor(2^128 / n) without a 129-bit type: (2^128 - 1) / n, plus one when n divides 2^128.
-  HashKey width = kMaxHashKey / shard_count;
-  if (kMaxHashKey % shard_count == shard_count - 1) ++width;
+  Uint128 width = kMax / shard_count;
+  if (kMax % shard_count == shard_count - 1) ++width;
   ranges.reserve(shard_count);
   for (uint32_t i = 0; i < shard_count; ++i) {
-    HashKey start = width * i;
-    HashKey end = (i + 1 == shard_count) ? kMaxHashKey : width * (i + 1) - 1;
-    ranges.push_back({start, end});
+    Uint128 start = width * i;
+    Uint128 end = (i + 1 == shard_count) ? kMax : width * (i + 1) - 1;
+    ranges.push_back({HashKey{start}, HashKey{end}});
   }
   return ranges;
 }

@@ -61,11 +61,11 @@ std::string SequenceNumber::ToString() const {
   std::array<uint8_t, kHexDigits> nibbles{};
   nibbles[0] = 2;
   PutHex(nibbles, 1, 9, static_cast<uint64_t>(shard_created_s));
-  PutHex(nibbles, 10, 1, shard_index & 0xf);
+  PutHex(nibbles, 10, 1, shard_index.value() & 0xf);
   PutHex(nibbles, 11, 16, seq_index);
   PutHex(nibbles, 27, 2, 0);
   PutHex(nibbles, 29, 9, static_cast<uint64_t>(arrival_s));
-  PutHex(nibbles, 38, 8, shard_index);
+  PutHex(nibbles, 38, 8, shard_index.value());
   nibbles[46] = 2;
   return HexToDecimal(nibbles);
 }
@@ -79,8 +79,8 @@ std::optional<SequenceNumber> SequenceNumber::Parse(std::string_view text) {
   parsed.shard_created_s = static_cast<int64_t>(GetHex(nibbles, 1, 9));
   parsed.seq_index = GetHex(nibbles, 11, 16);
   parsed.arrival_s = static_cast<int64_t>(GetHex(nibbles, 29, 9));
-  parsed.shard_index = static_cast<uint32_t>(GetHex(nibbles, 38, 8));
-  if ((parsed.shard_index & 0xf) != GetHex(nibbles, 10, 1)) return std::nullopt;
+  parsed.shard_index = ShardIndex{static_cast<uint32_t>(GetHex(nibbles, 38, 8))};
+  if ((parsed.shard_index.value() & 0xf) != GetHex(nibbles, 10, 1)) return std::nullopt;
   if (parsed.seq_index > kMaxSeqIndex) return std::nullopt;
   return parsed;
 }

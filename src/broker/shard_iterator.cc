@@ -66,7 +66,7 @@ std::string IteratorCodec::Encode(const IteratorPosition& position) const {
   plain.push_back(static_cast<char>(kPlainVersion));
   PutInt(plain, static_cast<uint64_t>(position.issued_ms), 8);
   PutInt(plain, static_cast<uint64_t>(position.stream_created_ms), 8);
-  PutInt(plain, position.shard_index, 4);
+  PutInt(plain, position.shard_index.value(), 4);
   PutInt(plain, position.seq_index, 8);
   PutText(plain, position.stream_name);
   PutText(plain, position.account);
@@ -131,7 +131,7 @@ std::optional<IteratorPosition> IteratorCodec::Decode(std::string_view text) con
   IteratorPosition position;
   position.issued_ms = static_cast<int64_t>(reader.Int(8));
   position.stream_created_ms = static_cast<int64_t>(reader.Int(8));
-  position.shard_index = static_cast<uint32_t>(reader.Int(4));
+  position.shard_index = ShardIndex{static_cast<uint32_t>(reader.Int(4))};
   position.seq_index = reader.Int(8);
   position.stream_name = reader.Text();
   position.account = reader.Text();

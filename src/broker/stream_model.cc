@@ -30,13 +30,13 @@ std::string_view StreamModeName(StreamMode mode) {
   return "PROVISIONED";
 }
 
-std::string ShardIdFor(uint32_t index) {
+std::string ShardIdFor(ShardIndex index) {
   char buffer[32];
-  std::snprintf(buffer, sizeof(buffer), "shardId-%012u", index);
+  std::snprintf(buffer, sizeof(buffer), "shardId-%012u", index.value());
   return buffer;
 }
 
-std::optional<uint32_t> ParseShardId(std::string_view id) {
+std::optional<ShardIndex> ParseShardId(std::string_view id) {
   if (auto dash = id.find('-'); dash != std::string_view::npos) {
     if (id.substr(0, dash) != "shardId") return std::nullopt;
     id = id.substr(dash + 1);
@@ -48,7 +48,7 @@ std::optional<uint32_t> ParseShardId(std::string_view id) {
     value = value * 10 + static_cast<uint64_t>(c - '0');
   }
   if (value > 0x7fffffff) return std::nullopt;
-  return static_cast<uint32_t>(value);
+  return ShardIndex{static_cast<uint32_t>(value)};
 }
 
 std::string ShardInfo::Id() const { return ShardIdFor(index); }
@@ -92,12 +92,12 @@ std::string StreamMetaKey(std::string_view account, std::string_view region,
 std::string EncodeStreamInfo(const StreamInfo& info) {
   nlohmann::json shards = nlohmann::json::array();
   for (const auto& shard : info.shards) {
-    nlohmann::json s = {{"index", shard.index},
+    nlohmann::json s = {{"index", shard.index.value()},
                         {"start", HashKeyToDecimal(shard.range.start)},
                         {"end", HashKeyToDecimal(shard.range.end)},
                         {"created_ms", shard.created_ms}};
-    if (shard.parent) s["parent"] = *shard.parent;
-    if (shard.adjacent_parent) s["adjacent_parent"] = *shard.adjacent_parent;
+    if (shard.parent) s["parent"] = shard.parent->value();
+    if (shard.adjacent_parent) s["adjacent_parent"] = shard.adjacent_parent->value();
     if (shard.closed_ms) s["closed_ms"] = *shard.closed_ms;
     if (shard.closed_at_seq) s["closed_at_seq"] = *shard.closed_at_seq;
     shards.push_back(std::move(s));
@@ -143,15 +143,15 @@ std::optional<StreamInfo> DecodeStreamInfo(std::string_view bytes) {
     info.max_record_size_kib = doc.value("max_record_size_kib", 1024);
     for (const auto& s : doc.at("shards")) {
       ShardInfo shard;
-      shard.index = s.at("index").get<uint32_t>();
+      shard.index = ShardIndex{s.at("index").get<uint32_t>()};
       auto start = HashKeyFromDecimal(s.at("start").get<std::string>());
       auto end = HashKeyFromDecimal(s.at("end").get<std::string>());
       if (!start || !end) return std::nullopt;
       shard.range = {*start, *end};
       shard.created_ms = s.at("created_ms").get<int64_t>();
-      if (s.contains("parent")) shard.parent = s["parent"].get<uint32_t>();
+      if (s.contains("parent")) shard.parent = ShardIndex{s["parent"].get<uint32_t>()};
       if (s.contains("adjacent_parent"))
-        shard.adjacent_parent = s["adjacent_parent"].get<uint32_t>();
+        shard.adjacent_parent = ShardIndex{s["adjacent_parent"].get<uint32_t>()};
       if (s.contains("closed_ms")) shard.closed_ms = s["closed_ms"].get<int64_t>();
       if (s.contains("closed_at_seq")) shard.closed_at_seq = s["closed_at_seq"].get<uint64_t>();
       info.shards.push_back(std::move(shard));

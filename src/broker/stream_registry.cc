@@ -51,7 +51,7 @@ void StreamRegistry::Create(const std::string& key, StreamInfo info, Status exis
   }
   Enqueue(entry, [this, key, entry, info = std::move(info),
                   done = std::move(done)](std::function<void()> finished) mutable {
-    auto view = StreamView::Make(std::move(info), nullptr, [](uint32_t) {
+    auto view = StreamView::Make(std::move(info), nullptr, [](ShardIndex) {
       return std::pair<uint64_t, int64_t>{0, 0};
     });
     storage::WriteBatch batch, undo;

@@ -19,8 +19,14 @@ namespace sluice::broker {
 struct StreamView {
   StreamInfo info;
   // Open shards ordered by the start of their hash-key range, for binary-search routing.
-  std::vector<std::pair<HashKey, uint32_t>> routing;
+  std::vector<std::pair<HashKey, ShardIndex>> routing;
   std::vector<std::shared_ptr<ShardWriter>> writers;  // by shard index
+
+  // Whether the stream has a shard of that index, open or closed.
+  bool HasShard(ShardIndex index) const { return index.value() < info.shards.size(); }
+  // The shard and its writer; the shard must exist (HasShard).
+  const ShardInfo& Shard(ShardIndex index) const { return info.shards[index.value()]; }
+  ShardWriter& Writer(ShardIndex index) const { return *writers[index.value()]; }
 
   // A view of `info` that keeps `previous`'s writers; shards new to it get writers starting at
   // `fresh_start(index)` (0 for a new shard, the recovered position after a restart).
@@ -30,8 +36,8 @@ struct StreamView {
     auto view = std::make_shared<StreamView>();
     view->info = std::move(info);
     for (const auto& shard : view->info.shards) {
-      if (previous != nullptr && shard.index < previous->writers.size()) {
-        view->writers.push_back(previous->writers[shard.index]);
+      if (previous != nullptr && previous->HasShard(shard.index)) {
+        view->writers.push_back(previous->writers[shard.index.value()]);
       } else {
         auto [next, arrival] = fresh_start(shard.index);
         view->writers.push_back(std::make_shared<ShardWriter>(next, arrival));
@@ -43,18 +49,18 @@ struct StreamView {
   }
   // A view of `info` that keeps `previous`'s writers, new shards starting empty.
   static std::shared_ptr<const StreamView> Next(StreamInfo info, const StreamView& previous) {
-    return Make(std::move(info), &previous, [](uint32_t) {
+    return Make(std::move(info), &previous, [](ShardIndex) {
       return std::pair<uint64_t, int64_t>{0, 0};
     });
   }
 
   // The open shard whose range holds `key`.
-  std::optional<uint32_t> Route(HashKey key) const {
+  std::optional<ShardIndex> Route(HashKey key) const {
     auto it = std::upper_bound(routing.begin(), routing.end(), key,
                                [](HashKey k, const auto& entry) { return k < entry.first; });
     if (it == routing.begin()) return std::nullopt;
-    uint32_t index = std::prev(it)->second;
-    if (!info.shards[index].range.Contains(key)) return std::nullopt;
+    ShardIndex index = std::prev(it)->second;
+    if (!Shard(index).range.Contains(key)) return std::nullopt;
     return index;
   }
 };

@@ -114,7 +114,7 @@ void NodeWriter::ApplyGroup(const std::vector<WriterTask>& group) {
   batches.reserve(group.size());
   for (const WriterTask& task : group) batches.push_back(task.batch.get());
   Status status = faults_->BeforeApply();
-  if (status.ok()) status = node_->Apply(batches, group.back().lsn, sync_);
+  if (status.ok()) status = node_->Apply(batches, group.back().lsn.value(), sync_);
   listener_->OnApplied(node_index_, group.front().generation, group.front().lsn, group.back().lsn,
                        status);
 }

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "replication/lsn.h"
 #include "replication/snapshot_handoff.h"
 #include "sluice/common/status.h"
 #include "sluice/replication/node_faults.h"
@@ -31,7 +32,7 @@ struct WriterTask {
   };
   Kind kind = Kind::kWrite;
   uint64_t generation = 0;  // the node's generation when queued; see ReplicatedStore
-  uint64_t lsn = 0;         // kWrite
+  Lsn lsn;                  // kWrite
   std::shared_ptr<const storage::WriteBatch> batch;  // kWrite, kRevert
   std::shared_ptr<SnapshotHandoff> handoff;          // kSnapshot, kCatchUp
   Clock::time_point queued_at;
@@ -42,8 +43,8 @@ class WriterListener {
  public:
   virtual ~WriterListener() = default;
   // The batches [first_lsn, last_lsn] were applied (or not: `status`) in one group commit.
-  virtual void OnApplied(size_t node_index, uint64_t generation, uint64_t first_lsn,
-                         uint64_t last_lsn, const Status& status) = 0;
+  virtual void OnApplied(size_t node_index, uint64_t generation, Lsn first_lsn, Lsn last_lsn,
+                         const Status& status) = 0;
   // A catch-up task finished: the node now holds the source's snapshot, or failed to.
   virtual void OnCaughtUp(size_t node_index, uint64_t generation, const Status& status) = 0;
 };

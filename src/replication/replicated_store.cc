@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "replication/latency_histogram.h"
+#include "replication/lsn.h"
 #include "replication/node_writer.h"
 #include "sluice/common/log.h"
 
@@ -79,7 +80,7 @@ class QuorumStore final : public ReplicatedStore, public WriterListener {
   // One batch between Write and its `done` callback.
   struct PendingWrite {
     enum class Outcome { kPending, kCommitted, kFailed };
-    uint64_t lsn = 0;
+    Lsn lsn;
     std::function<void(Status)> done;
     std::shared_ptr<const storage::WriteBatch> undo;  // null when the write has none
     uint32_t targets = 0;  // bit per node the batch was queued to (and that is still up or acked)
@@ -94,7 +95,7 @@ class QuorumStore final : public ReplicatedStore, public WriterListener {
     Status status;
   };
 
-  void OnApplied(size_t node_index, uint64_t generation, uint64_t first_lsn, uint64_t last_lsn,
+  void OnApplied(size_t node_index, uint64_t generation, Lsn first_lsn, Lsn last_lsn,
                  const Status& status) override;
   void OnCaughtUp(size_t node_index, uint64_t generation, const Status& status) override;
 
@@ -121,7 +122,7 @@ class QuorumStore final : public ReplicatedStore, public WriterListener {
   // generations, the stats below, closed_ and monitor_stop_.
   mutable std::mutex log_mutex_;
   std::condition_variable monitor_cv_;  // used with log_mutex_
-  uint64_t next_lsn_ = 1;
+  Lsn next_lsn_{1};
   std::deque<PendingWrite> pending_;  // consecutive LSNs, oldest first
   std::deque<Completion> completions_;
   bool delivering_ = false;
@@ -133,7 +134,7 @@ class QuorumStore final : public ReplicatedStore, public WriterListener {
   uint64_t catch_ups_completed_ = 0;
   LatencyHistogram latency_;
 
-  std::atomic<uint64_t> committed_lsn_{0};  // written under log_mutex_
+  std::atomic<Lsn> committed_lsn_{Lsn{0}};  // written under log_mutex_
   mutable std::atomic<size_t> read_cursor_{0};
   std::thread monitor_;
 };
@@ -146,7 +147,7 @@ Status QuorumStore::Init(const std::filesystem::path& data_dir) {
                   "Invalid replication settings: need 1 <= quorum <= nodes <= 26 and a positive "
                   "node timeout.");
   }
-  uint64_t max_lsn = 0;
+  Lsn max_lsn{0};
   for (int i = 0; i < options_.node_count; ++i) {
     auto node = std::make_unique<Node>();
     node->name = NodeName(i);
@@ -162,23 +163,23 @@ Status QuorumStore::Init(const std::filesystem::path& data_dir) {
                                      this, options_.sync, options_.max_group_bytes);
     nodes_.push_back(std::move(node));
   }
-  for (const auto& node : nodes_) max_lsn = std::max(max_lsn, node->storage->applied_lsn());
+  for (const auto& node : nodes_) max_lsn = std::max(max_lsn, AppliedLsn(*node->storage));
 
   std::lock_guard lock(log_mutex_);
   // Every node holds a prefix of one log, so the furthest node holds everything acknowledged.
   committed_lsn_.store(max_lsn);
-  next_lsn_ = max_lsn + 1;
+  next_lsn_ = Next(max_lsn);
   for (auto& node : nodes_) {
-    if (node->storage->applied_lsn() == max_lsn) node->state.store(NodeState::kHealthy);
+    if (AppliedLsn(*node->storage) == max_lsn) node->state.store(NodeState::kHealthy);
   }
   for (auto& node : nodes_) node->writer->Start();
   monitor_ = std::thread([this] { MonitorLoop(); });
   log->info("replicated store opened in {}: {} nodes at LSN {}, quorum {}", data_dir.string(),
-            nodes_.size(), max_lsn, options_.quorum);
+            nodes_.size(), max_lsn.value(), options_.quorum);
   for (size_t i = 0; i < nodes_.size(); ++i) {
     if (nodes_[i]->state.load() == NodeState::kHealthy) continue;
     log->info("node {} is at LSN {}, behind LSN {}: rebuilding it", nodes_[i]->name,
-              nodes_[i]->storage->applied_lsn(), max_lsn);
+              nodes_[i]->storage->applied_lsn(), max_lsn.value());
     SLUICE_RETURN_IF_ERROR(StartCatchUpLocked(i));
   }
   return Status::Ok();
@@ -198,7 +199,8 @@ Status QuorumStore::Write(storage::WriteBatch batch, std::function<void(Status)>
                       " healthy, " + std::to_string(options_.quorum) + " needed).");
   }
   PendingWrite pending;
-  pending.lsn = next_lsn_++;
+  pending.lsn = next_lsn_;
+  next_lsn_ = Next(next_lsn_);
   pending.done = std::move(done);
   if (!undo.empty()) pending.undo = std::make_shared<const storage::WriteBatch>(std::move(undo));
   pending.bytes = shared->ByteSize();
@@ -219,8 +221,8 @@ Status QuorumStore::Write(storage::WriteBatch batch, std::function<void(Status)>
   return Status::Ok();
 }
 
-void QuorumStore::OnApplied(size_t node_index, uint64_t generation, uint64_t first_lsn,
-                            uint64_t last_lsn, const Status& status) {
+void QuorumStore::OnApplied(size_t node_index, uint64_t generation, Lsn first_lsn, Lsn last_lsn,
+                            const Status& status) {
   {
     std::lock_guard lock(log_mutex_);
     Node& node = *nodes_[node_index];
@@ -230,10 +232,11 @@ void QuorumStore::OnApplied(size_t node_index, uint64_t generation, uint64_t fir
     } else if (!pending_.empty()) {
       const auto now = Clock::now();
       const uint32_t bit = 1u << node_index;
-      const uint64_t head = pending_.front().lsn;
-      for (uint64_t lsn = std::max(first_lsn, head); lsn <= last_lsn; ++lsn) {
-        if (lsn - head >= pending_.size()) break;
-        PendingWrite& pending = pending_[lsn - head];
+      const Lsn head = pending_.front().lsn;
+      for (Lsn lsn = std::max(first_lsn, head); lsn <= last_lsn; lsn = Next(lsn)) {
+        const uint64_t offset = lsn.value() - head.value();  // pending_ holds consecutive LSNs
+        if (offset >= pending_.size()) break;
+        PendingWrite& pending = pending_[offset];
         if (pending.outcome != PendingWrite::Outcome::kPending || !(pending.targets & bit)) {
           continue;
         }
@@ -348,7 +351,8 @@ Status QuorumStore::StartCatchUpLocked(size_t index) {
   node.writer->Enqueue(std::move(catch_up));
   node.state.store(NodeState::kCatchingUp);
   Logger("replication")
-      ->info("node {} is catching up from {} at LSN {}", node.name, source->name, next_lsn_ - 1);
+      ->info("node {} is catching up from {} at LSN {}", node.name, source->name,
+             next_lsn_.value() - 1);
   return Status::Ok();
 }
 
@@ -423,7 +427,7 @@ void QuorumStore::MonitorLoop() {
 }
 
 Result<ReadView> QuorumStore::OpenReadView() const {
-  const uint64_t committed = committed_lsn_.load();
+  const Lsn committed = committed_lsn_.load();
   const size_t start = read_cursor_.fetch_add(1, std::memory_order_relaxed);
   for (size_t k = 0; k < nodes_.size(); ++k) {
     const Node& node = *nodes_[(start + k) % nodes_.size()];
@@ -431,7 +435,7 @@ Result<ReadView> QuorumStore::OpenReadView() const {
     // now is skipped rather than waited for.
     std::shared_lock pin(node.pin, std::try_to_lock);
     if (!pin.owns_lock()) continue;
-    if (node.state.load() == NodeState::kHealthy && node.storage->applied_lsn() >= committed) {
+    if (node.state.load() == NodeState::kHealthy && AppliedLsn(*node.storage) >= committed) {
       return ReadView(node.storage.get(), std::move(pin));
     }
   }
@@ -447,7 +451,7 @@ std::optional<size_t> QuorumStore::FindNode(const std::string& name) const {
 }
 
 std::vector<NodeInfo> QuorumStore::Nodes() const {
-  const uint64_t committed = committed_lsn_.load();
+  const uint64_t committed = committed_lsn_.load().value();
   std::vector<NodeInfo> infos;
   for (const auto& node : nodes_) {
     const uint64_t applied = node->storage->applied_lsn();
@@ -496,7 +500,7 @@ StoreStats QuorumStore::Stats() const {
   stats.batches_committed = batches_committed_;
   stats.batches_failed = batches_failed_;
   stats.bytes_committed = bytes_committed_;
-  stats.committed_lsn = committed_lsn_.load();
+  stats.committed_lsn = committed_lsn_.load().value();
   stats.latency_bounds_us = LatencyHistogram::Bounds();
   stats.latency_counts = latency_.CumulativeCounts();
   stats.latency_sum_us = latency_.sum();
@@ -530,7 +534,7 @@ void QuorumStore::Close() {
     SettleLocked();
   }
   DeliverCompletions();
-  Logger("replication")->info("replicated store closed at LSN {}", committed_lsn_.load());
+  Logger("replication")->info("replicated store closed at LSN {}", committed_lsn_.load().value());
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "sluice/broker/sequence_number.h"
+#include "sluice/broker/shard_index.h"
 #include "sluice/broker/shard_iterator.h"
 #include "sluice/broker/stream_model.h"
 #include "sluice/common/status.h"
@@ -58,9 +59,9 @@ struct PutEntry {
 };
 // What became of one entry of a put: where it landed, or why it did not.
 struct PutOutcome {
-  Status status;             // a failure of this entry alone (the call as a whole succeeded)
-  uint32_t shard_index = 0;  // on success
-  SequenceNumber sequence;   // on success
+  Status status;            // a failure of this entry alone (the call as a whole succeeded)
+  ShardIndex shard_index;   // on success
+  SequenceNumber sequence;  // on success
   bool ok() const { return status.ok(); }
 };
 struct PutRecordsResult {
@@ -92,8 +93,8 @@ struct RecordView {
   std::string partition_key;
 };
 struct ChildShardView {
-  uint32_t shard_index = 0;
-  std::vector<uint32_t> parent_shards;
+  ShardIndex shard_index;
+  std::vector<ShardIndex> parent_shards;
   HashKeyRange range{};
 };
 struct GetRecordsResult {
@@ -199,7 +200,7 @@ class Broker {
 
   // The commit signal of a shard: `wake` runs once, on the io_context, as soon as the shard holds
   // a committed record at or after sequence index `position` (at once when it already does).
-  Status AwaitRecords(const Caller& caller, const StreamRef& stream, uint32_t shard_index,
+  Status AwaitRecords(const Caller& caller, const StreamRef& stream, ShardIndex shard_index,
                       uint64_t position, std::function<void()> wake);
 
   // Writes decided but whose callback has not run yet, plus writes still waiting for a quorum;

@@ -6,12 +6,18 @@
 #include <string_view>
 #include <vector>
 
+#include "sluice/common/strong_type.h"
+
 namespace sluice::broker {
 
-// A position in the 128-bit hash-key space that partitions a stream into shards.
-__extension__ typedef unsigned __int128 HashKey;
+// The unsigned 128-bit number under a hash key. Only hash_key.cc computes with it.
+__extension__ typedef unsigned __int128 Uint128;
 
-inline constexpr HashKey kMaxHashKey = ~HashKey{0};  // 2^128 - 1
+// A position in the 128-bit hash-key space that partitions a stream into shards. It compares
+// and orders; it does no arithmetic (hash_key.cc does, on value()).
+using HashKey = Strong<struct HashKeyTag, Uint128>;
+
+inline constexpr HashKey kMaxHashKey{~Uint128{0}};  // 2^128 - 1
 
 // The decimal text AWS uses for hash keys ("0" .. "340282366920938463463374607431768211455").
 std::string HashKeyToDecimal(HashKey key);

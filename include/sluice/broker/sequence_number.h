@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "sluice/broker/shard_index.h"
+
 namespace sluice::broker {
 
 // The parts of a Kinesis sequence number. The only place that knows the 56-digit decimal
@@ -16,7 +18,7 @@ namespace sluice::broker {
 // so numbers of one shard order by seq index, which is what clients compare.
 struct SequenceNumber {
   int64_t shard_created_s = 0;
-  uint32_t shard_index = 0;
+  ShardIndex shard_index;
   uint64_t seq_index = 0;  // at most kMaxSeqIndex
   int64_t arrival_s = 0;
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "sluice/broker/shard_index.h"
 #include "sluice/common/status.h"
 
 namespace sluice::broker {
@@ -18,7 +19,7 @@ struct IteratorPosition {
   std::string region;
   std::string stream_name;
   int64_t stream_created_ms = 0;
-  uint32_t shard_index = 0;
+  ShardIndex shard_index;
   uint64_t seq_index = 0;  // the next record to read
   int64_t issued_ms = 0;
 };

@@ -9,6 +9,7 @@
 
 #include "sluice/broker/hash_key.h"
 #include "sluice/broker/sequence_number.h"
+#include "sluice/broker/shard_index.h"
 
 namespace sluice::broker {
 
@@ -32,10 +33,10 @@ struct StreamRef {
 
 // One shard as clients see it. Shards are never removed, only closed (by resharding).
 struct ShardInfo {
-  uint32_t index = 0;
+  ShardIndex index;
   HashKeyRange range{};
-  std::optional<uint32_t> parent;
-  std::optional<uint32_t> adjacent_parent;
+  std::optional<ShardIndex> parent;
+  std::optional<ShardIndex> adjacent_parent;
   int64_t created_ms = 0;
   std::optional<int64_t> closed_ms;
   // The index of the shard's last record when it was closed.
@@ -48,9 +49,9 @@ struct ShardInfo {
 };
 
 // Formats a shard index as AWS does ("shardId-000000000007").
-std::string ShardIdFor(uint32_t index);
+std::string ShardIdFor(ShardIndex index);
 // Accepts "shardId-000000000007", "shardId-7" and "7"; nullopt for anything else.
-std::optional<uint32_t> ParseShardId(std::string_view id);
+std::optional<ShardIndex> ParseShardId(std::string_view id);
 
 // Everything durable about a stream. The broker hands out copies; the original is guarded by
 // the stream's own mutex.

@@ -27,7 +27,7 @@ TEST_F(BrokerTest, ConcurrentWritersAndAReaderKeepPerShardOrderAndExactlyOnce) {
     std::vector<uint64_t> next(kShards, 0);
     std::vector<std::string> iterators;
     for (int shard = 0; shard < kShards; ++shard) {
-      iterators.push_back(Iterator("s", ShardIdFor(shard), "TRIM_HORIZON"));
+      iterators.push_back(Iterator("s", ShardIdFor(ShardIndex(shard)), "TRIM_HORIZON"));
     }
     while (writing) {
       for (int shard = 0; shard < kShards; ++shard) {
@@ -47,7 +47,7 @@ TEST_F(BrokerTest, ConcurrentWritersAndAReaderKeepPerShardOrderAndExactlyOnce) {
   });
 
   // writer -> (shard -> data of its acknowledged records, in acknowledgement order)
-  std::vector<std::map<uint32_t, std::vector<std::string>>> acknowledged(kWriters);
+  std::vector<std::map<ShardIndex, std::vector<std::string>>> acknowledged(kWriters);
   std::vector<std::thread> writers;
   for (int w = 0; w < kWriters; ++w) {
     writers.emplace_back([&, w] {
@@ -76,7 +76,7 @@ TEST_F(BrokerTest, ConcurrentWritersAndAReaderKeepPerShardOrderAndExactlyOnce) {
   size_t total = 0;
   for (int shard = 0; shard < kShards; ++shard) {
     std::vector<std::string> stored;
-    std::string it = Iterator("s", ShardIdFor(shard), "TRIM_HORIZON");
+    std::string it = Iterator("s", ShardIdFor(ShardIndex(shard)), "TRIM_HORIZON");
     uint64_t previous = 0;
     bool first = true;
     for (;;) {
@@ -102,7 +102,7 @@ TEST_F(BrokerTest, ConcurrentWritersAndAReaderKeepPerShardOrderAndExactlyOnce) {
       for (const auto& data : stored) {
         if (data.rfind(prefix, 0) == 0) mine.push_back(data);
       }
-      EXPECT_EQ(mine, acknowledged[w][static_cast<uint32_t>(shard)]) << "writer " << w;
+      EXPECT_EQ(mine, acknowledged[w][ShardIndex(shard)]) << "writer " << w;
     }
   }
   EXPECT_EQ(total, static_cast<size_t>(kWriters * (kCallsPerWriter / 2) * 11));
@@ -119,7 +119,7 @@ TEST_F(BrokerTest, TheCommitSignalWakesWaitersOnTheIoContext) {
   const auto io_id = io_thread.get_future().get();
 
   ASSERT_TRUE(broker_
-                  ->AwaitRecords(caller_, {"s", ""}, 1, 0,
+                  ->AwaitRecords(caller_, {"s", ""}, ShardIndex{1}, 0,
                                  [&] {
                                    if (wakes++ == 0) woke.set_value(std::this_thread::get_id());
                                  })
@@ -135,9 +135,10 @@ TEST_F(BrokerTest, TheCommitSignalWakesWaitersOnTheIoContext) {
 
   // Already satisfied: it runs at once.
   bool ran = false;
-  ASSERT_TRUE(broker_->AwaitRecords(caller_, {"s", ""}, 1, 0, [&] { ran = true; }).ok());
+  ASSERT_TRUE(
+      broker_->AwaitRecords(caller_, {"s", ""}, ShardIndex{1}, 0, [&] { ran = true; }).ok());
   EXPECT_TRUE(ran);
-  EXPECT_EQ(broker_->AwaitRecords(caller_, {"s", ""}, 7, 0, [] {}).code(),
+  EXPECT_EQ(broker_->AwaitRecords(caller_, {"s", ""}, ShardIndex{7}, 0, [] {}).code(),
             ErrorCode::kResourceNotFound);
 }
 

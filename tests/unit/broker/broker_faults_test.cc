@@ -149,7 +149,7 @@ TEST_F(BrokerTest, ReadsAndTheSweepStayCorrectWhileANodeIsRebuilt) {
       int seen = 0;
       bool complete = true;
       for (int shard = 0; shard < kShards && complete; ++shard) {
-        std::string it = Iterator("s", ShardIdFor(shard), "TRIM_HORIZON");
+        std::string it = Iterator("s", ShardIdFor(ShardIndex(shard)), "TRIM_HORIZON");
         uint64_t next_index = 0;
         for (;;) {
           auto read = broker_->GetRecords(it, 1000);
@@ -196,7 +196,7 @@ TEST_F(BrokerTest, ReadsAndTheSweepStayCorrectWhileANodeIsRebuilt) {
   // And nothing was deleted: every record is still there.
   int total = 0;
   for (int shard = 0; shard < kShards; ++shard) {
-    std::string it = Iterator("s", ShardIdFor(shard), "TRIM_HORIZON");
+    std::string it = Iterator("s", ShardIdFor(ShardIndex(shard)), "TRIM_HORIZON");
     for (;;) {
       auto read = broker_->GetRecords(it, 10000);
       ASSERT_TRUE(read.ok());

@@ -6,7 +6,7 @@ namespace sluice::broker {
 namespace {
 
 TEST(HashKeyTest, DecimalRoundTripsAtTheEdges) {
-  EXPECT_EQ(HashKeyToDecimal(0), "0");
+  EXPECT_EQ(HashKeyToDecimal(HashKey{0}), "0");
   EXPECT_EQ(HashKeyToDecimal(kMaxHashKey), "340282366920938463463374607431768211455");
   EXPECT_EQ(HashKeyFromDecimal("340282366920938463463374607431768211455"), kMaxHashKey);
   EXPECT_EQ(HashKeyFromDecimal("0"), HashKey{0});
@@ -52,17 +52,18 @@ TEST(HashKeyTest, RangesTileTheWholeSpaceForOneToManyShards) {
     EXPECT_EQ(ranges.front().start, HashKey{0}) << n;
     EXPECT_EQ(ranges.back().end, kMaxHashKey) << n;
     for (uint32_t i = 1; i < n; ++i) {
-      EXPECT_EQ(ranges[i].start, ranges[i - 1].end + 1) << n << " shards, shard " << i;
+      EXPECT_EQ(ranges[i].start, HashKey{ranges[i - 1].end.value() + 1})
+          << n << " shards, shard " << i;
     }
   }
 }
 
 TEST(HashKeyTest, ContainsIsInclusive) {
-  HashKeyRange range{10, 20};
-  EXPECT_TRUE(range.Contains(10));
-  EXPECT_TRUE(range.Contains(20));
-  EXPECT_FALSE(range.Contains(9));
-  EXPECT_FALSE(range.Contains(21));
+  HashKeyRange range{HashKey{10}, HashKey{20}};
+  EXPECT_TRUE(range.Contains(HashKey{10}));
+  EXPECT_TRUE(range.Contains(HashKey{20}));
+  EXPECT_FALSE(range.Contains(HashKey{9}));
+  EXPECT_FALSE(range.Contains(HashKey{21}));
 }
 
 }  // namespace

@@ -11,7 +11,7 @@ TEST(SequenceNumberTest, DecodesRealAwsNumbers) {
   auto first = SequenceNumber::Parse("49647060812288014558888668248263847763900017820167045122");
   ASSERT_TRUE(first);
   EXPECT_EQ(first->shard_created_s, 1701746677);
-  EXPECT_EQ(first->shard_index, 0u);
+  EXPECT_EQ(first->shard_index, ShardIndex{0});
   EXPECT_EQ(first->seq_index, 26054u);
   EXPECT_EQ(first->arrival_s, 1701760152);
 
@@ -23,19 +23,19 @@ TEST(SequenceNumberTest, DecodesRealAwsNumbers) {
 }
 
 TEST(SequenceNumberTest, EncodesRealAwsNumbersExactly) {
-  SequenceNumber number{1701746677, 0, 26054, 1701760152};
+  SequenceNumber number{1701746677, ShardIndex{0}, 26054, 1701760152};
   EXPECT_EQ(number.ToString(), "49647060812288014558888668248263847763900017820167045122");
 }
 
 TEST(SequenceNumberTest, RoundTripsAcrossShardsAndIndices) {
   for (uint32_t shard : {0u, 1u, 15u, 16u, 4242u, 0x7fffffffu}) {
     for (uint64_t index : {uint64_t{0}, uint64_t{1}, uint64_t{123456789}, kMaxSeqIndex}) {
-      SequenceNumber number{1700000000, shard, index, 1700000123};
+      SequenceNumber number{1700000000, ShardIndex{shard}, index, 1700000123};
       std::string text = number.ToString();
       EXPECT_EQ(text.size(), 56u);
       auto parsed = SequenceNumber::Parse(text);
       ASSERT_TRUE(parsed) << text;
-      EXPECT_EQ(parsed->shard_index, shard);
+      EXPECT_EQ(parsed->shard_index, ShardIndex{shard});
       EXPECT_EQ(parsed->seq_index, index);
       EXPECT_EQ(parsed->shard_created_s, 1700000000);
       EXPECT_EQ(parsed->arrival_s, 1700000123);
@@ -49,7 +49,8 @@ TEST(SequenceNumberTest, OrdersByIndexAsNumbersDo) {
   std::string previous;
   for (uint64_t index = 0; index < 2000; index += 7) {
     std::string text =
-        SequenceNumber{1700000000, 3, index, 1700000999 - static_cast<int64_t>(index)}.ToString();
+        SequenceNumber{1700000000, ShardIndex{3}, index, 1700000999 - static_cast<int64_t>(index)}
+            .ToString();
     if (!previous.empty()) {
       ASSERT_EQ(text.size(), previous.size());
       EXPECT_LT(previous, text);
@@ -69,10 +70,10 @@ TEST(SequenceNumberTest, RejectsMalformedText) {
 }
 
 TEST(ShardIdTest, FormatsAndParsesLikeAws) {
-  EXPECT_EQ(ShardIdFor(7), "shardId-000000000007");
-  EXPECT_EQ(ParseShardId("shardId-000000000007"), 7u);
-  EXPECT_EQ(ParseShardId("shardId-7"), 7u);
-  EXPECT_EQ(ParseShardId("7"), 7u);
+  EXPECT_EQ(ShardIdFor(ShardIndex{7}), "shardId-000000000007");
+  EXPECT_EQ(ParseShardId("shardId-000000000007"), ShardIndex{7});
+  EXPECT_EQ(ParseShardId("shardId-7"), ShardIndex{7});
+  EXPECT_EQ(ParseShardId("7"), ShardIndex{7});
   EXPECT_FALSE(ParseShardId("shard-7"));
   EXPECT_FALSE(ParseShardId("shardId-"));
   EXPECT_FALSE(ParseShardId("shardId-x"));

@@ -16,7 +16,8 @@ IteratorCodec::Key KeyOf(unsigned char fill) {
 }
 
 IteratorPosition Sample() {
-  return {"000000000000", "us-east-1", "my-stream", 1700000000123, 5, 987654321, 1700000555000};
+  return {"000000000000", "us-east-1", "my-stream",  1700000000123,
+          ShardIndex{5},  987654321,   1700000555000};
 }
 
 TEST(ShardIteratorTest, RoundTrips) {
@@ -27,7 +28,7 @@ TEST(ShardIteratorTest, RoundTrips) {
   EXPECT_EQ(decoded->region, "us-east-1");
   EXPECT_EQ(decoded->stream_name, "my-stream");
   EXPECT_EQ(decoded->stream_created_ms, 1700000000123);
-  EXPECT_EQ(decoded->shard_index, 5u);
+  EXPECT_EQ(decoded->shard_index, ShardIndex{5});
   EXPECT_EQ(decoded->seq_index, 987654321u);
   EXPECT_EQ(decoded->issued_ms, 1700000555000);
 }

@@ -14,10 +14,9 @@ class RecordingListener : public WriterListener {
  public:
   using Applied = std::tuple<uint64_t, uint64_t, bool>;  // first, last, ok
 
-  void OnApplied(size_t, uint64_t, uint64_t first_lsn, uint64_t last_lsn,
-                 const Status& status) override {
+  void OnApplied(size_t, uint64_t, Lsn first_lsn, Lsn last_lsn, const Status& status) override {
     std::lock_guard lock(reports_mutex_);
-    applied_.emplace_back(first_lsn, last_lsn, status.ok());
+    applied_.emplace_back(first_lsn.value(), last_lsn.value(), status.ok());
   }
   void OnCaughtUp(size_t, uint64_t, const Status& status) override {
     std::lock_guard lock(reports_mutex_);
@@ -59,7 +58,7 @@ class NodeWriterTest : public ::testing::Test {
   static WriterTask WriteTask(uint64_t lsn) {
     WriterTask task;
     task.kind = WriterTask::Kind::kWrite;
-    task.lsn = lsn;
+    task.lsn = Lsn{lsn};
     task.batch = std::make_shared<const storage::WriteBatch>(RecordBatch(lsn));
     task.queued_at = Clock::now();
     return task;
