@@ -4,8 +4,10 @@
 #      (scripts/check-layers.sh);
 #   2. the unit tests and the integration tests (the real binary driven by the AWS CLI v1 and v2
 #      and boto3) in a RelWithDebInfo build;
-#   3. the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
-# SLUICE_SKIP_ASAN=1 skips step 3 for a quicker local loop.
+#   3. the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer;
+#   4. the unit tests again under ThreadSanitizer (RelWithDebInfo: optimised, so the slowdown
+#      stays small, with line numbers in the reports).
+# SLUICE_SKIP_ASAN=1 skips step 3 and SLUICE_SKIP_TSAN=1 step 4, for a quicker local loop.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -29,5 +31,14 @@ if [ "${SLUICE_SKIP_ASAN:-0}" != "1" ]; then
   cmake --build build/asan -j "$jobs"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --test-dir build/asan -L unit --output-on-failure -j "$jobs"
+fi
+if [ "${SLUICE_SKIP_TSAN:-0}" != "1" ]; then
+  echo "== unit tests under ThreadSanitizer"
+  cmake -S . -B build/tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLUICE_TSAN=ON >/dev/null
+  cmake --build build/tsan -j "$jobs"
+  # A race makes its test exit non-zero (after every report). Suppressions: third-party false
+  # positives only, each with its reason.
+  TSAN_OPTIONS="second_deadlock_stack=1 history_size=7 suppressions=$PWD/tests/tsan.supp" \
+    ctest --test-dir build/tsan -L unit --output-on-failure -j "$jobs"
 fi
 echo "All tests passed."
