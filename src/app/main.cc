@@ -5,6 +5,7 @@
 #include <thread>
 #include <vector>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
@@ -99,9 +100,11 @@ int Run(const Config& config) {
       server_options.host, server.port(), data_dir.string(), config.quorum, config.nodes);
 
   // SIGINT/SIGTERM: a graceful shutdown, on a thread of its own so the io_context keeps serving
-  // while it waits. Stop accepting; let every write in flight commit (or, past the deadline,
-  // fail with a clear error when the nodes close); the io_context answers each of them; then
-  // flush and close the nodes and stop.
+  // while it waits (the work guard keeps io.run() going once the listener and idle connections
+  // are gone: write completions are still posted to it). Stop accepting; give the requests in
+  // flight up to the grace period to be answered; close the nodes, which fails any write still
+  // pending with a clear error; let those answers reach the wire (bounded); then stop.
+  auto work = boost::asio::make_work_guard(io);
   std::thread shutdown;
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& error, int signal) {
@@ -111,15 +114,21 @@ int Run(const Config& config) {
       operator_surface.SetReady(false);
       server.Stop();
       broker.Stop();
-      const auto deadline =
-          std::chrono::steady_clock::now() + std::chrono::milliseconds(config.shutdown_grace_ms);
-      while (broker.PendingWrites() > 0 && std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      auto busy = [&] { return server.InFlight() > 0 || broker.PendingWrites() > 0; };
+      auto wait_while_busy = [&](std::chrono::milliseconds limit) {
+        const auto deadline = std::chrono::steady_clock::now() + limit;
+        while (busy() && std::chrono::steady_clock::now() < deadline) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+      };
+      wait_while_busy(std::chrono::milliseconds(config.shutdown_grace_ms));
+      if (busy()) {
+        Logger("app")->warn("{} requests still in flight after the grace period; failing them",
+                            server.InFlight());
       }
       (*store)->Close();  // fails what is still pending; those answers go out now
-      while (broker.PendingWrites() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      // The answers are posted to the connections; give them a moment to reach the wire.
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      wait_while_busy(std::chrono::milliseconds(5000));
+      work.reset();
       io.stop();
     });
   });
