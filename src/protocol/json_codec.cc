@@ -61,7 +61,11 @@ Status ReadTimestamp(Value& value) {
   if (!(std::fabs(ms) < kMaxInt64)) {
     // AWS-COMPAT.md records only the end of this text; the value is quoted as Coral quotes
     // values it cannot convert elsewhere.
-    return TypeError("'" + value.dump() + "' can not be converted to milliseconds since epoch");
+    // Built with append: GCC 12 at -O3 warns (-Wrestrict, a known false positive) on the
+    // operator+ chain here, which breaks the Release build.
+    std::string message = "'";
+    message.append(value.dump()).append("' can not be converted to milliseconds since epoch");
+    return TypeError(message);
   }
   value = static_cast<int64_t>(std::llround(ms));
   return Status::Ok();
