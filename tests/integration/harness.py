@@ -521,6 +521,28 @@ def read_shard(client, iterator, limit=10000):
     return records
 
 
+def read_every_shard(client, stream, deadline_s=60):
+    """{shard id: every record from TRIM_HORIZON}, each shard read until caught up; an
+    AssertionError (a test failure) when a shard is not read to its end within the deadline."""
+    deadline = time.monotonic() + deadline_s
+    out = {}
+    for shard in client.list_shards(StreamName=stream)["Shards"]:
+        shard_id = shard["ShardId"]
+        iterator = client.get_shard_iterator(StreamName=stream, ShardId=shard_id,
+                                             ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        records = []
+        while time.monotonic() < deadline:
+            reply = client.get_records(ShardIterator=iterator, Limit=1000)
+            records.extend(reply["Records"])
+            iterator = reply["NextShardIterator"]
+            if not reply["Records"] and reply["MillisBehindLatest"] == 0:
+                break
+        else:
+            raise AssertionError(f"reading {shard_id} did not finish")
+        out[shard_id] = records
+    return out
+
+
 class FaultTestCase(unittest.TestCase):
     """A fresh server per test, with a short node timeout, for tests that break storage nodes.
     Its data directory and log are kept when the test fails."""

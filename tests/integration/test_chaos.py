@@ -92,7 +92,7 @@ class ChaosTest(harness.FaultTestCase):
             unacked |= p.unacked
         self.assertGreater(len(acked), 500, "too few records were acknowledged to prove much")
 
-        read = self.read_everything(self.server.boto3_client())
+        read = harness.read_every_shard(self.server.boto3_client(), STREAM, deadline_s=120)
         seen = {}
         for shard_id, records in read.items():
             sequence_numbers = [int(r["SequenceNumber"]) for r in records]
@@ -156,25 +156,6 @@ class ChaosTest(harness.FaultTestCase):
         self.server.kill()
         self.server.start()
         time.sleep(3)
-
-    def read_everything(self, client, deadline_s=120):
-        deadline = time.monotonic() + deadline_s
-        out = {}
-        for shard in client.list_shards(StreamName=STREAM)["Shards"]:
-            shard_id = shard["ShardId"]
-            iterator = client.get_shard_iterator(StreamName=STREAM, ShardId=shard_id,
-                                                 ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
-            records = []
-            while time.monotonic() < deadline:
-                reply = client.get_records(ShardIterator=iterator, Limit=1000)
-                records.extend(reply["Records"])
-                iterator = reply["NextShardIterator"]
-                if not reply["Records"] and reply["MillisBehindLatest"] == 0:
-                    break
-            else:
-                self.fail(f"reading {shard_id} did not finish")
-            out[shard_id] = records
-        return out
 
 
 if __name__ == "__main__":

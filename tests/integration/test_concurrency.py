@@ -170,7 +170,7 @@ class ConcurrencyTest(harness.ServerTestCase):
         self.assertEqual(sorted(expected_counts), [s for s, _, _ in RANGES],
                          "the producers should have reached every shard")
 
-        final = self.read_every_shard(client)
+        final = harness.read_every_shard(client, STREAM)
 
         # Exactly once, where the put said, nothing else; strictly increasing per shard.
         where = {}  # record id -> (shard id, sequence number) as read
@@ -232,24 +232,6 @@ class ConcurrencyTest(harness.ServerTestCase):
               f"({PRODUCERS * CALLS_PER_PRODUCER} calls) over {SHARDS} shards, "
               f"{reader.calls} concurrent GetRecords calls; per shard: "
               + ", ".join(f"{s[-1]}={expected_counts[s]}" for s in sorted(expected_counts)))
-
-    def read_every_shard(self, client, deadline_s=60):
-        deadline = time.monotonic() + deadline_s
-        out = {}
-        for shard_id, _, _ in RANGES:
-            iterator = client.get_shard_iterator(StreamName=STREAM, ShardId=shard_id,
-                                                 ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
-            records = []
-            while time.monotonic() < deadline:
-                reply = client.get_records(ShardIterator=iterator, Limit=1000)
-                records.extend(reply["Records"])
-                iterator = reply["NextShardIterator"]
-                if not reply["Records"] and reply["MillisBehindLatest"] == 0:
-                    break
-            else:
-                self.fail(f"reading {shard_id} did not finish")
-            out[shard_id] = records
-        return out
 
 
 if __name__ == "__main__":

@@ -269,7 +269,7 @@ class ShutdownTest(unittest.TestCase):
 
     def check_records_after_restart(self, producers):
         self.server.start()
-        read = self.read_every_shard(self.server.boto3_client())
+        read = harness.read_every_shard(self.server.boto3_client(), STREAM)
         where = {}
         for shard_id, records in read.items():
             sequence_numbers = [int(r["SequenceNumber"]) for r in records]
@@ -300,24 +300,6 @@ class ShutdownTest(unittest.TestCase):
         print(f"shutdown: {len(acked)} acknowledged records read back after the restart; "
               f"{sum(1 for i in unacked if i in where)} of {len(unacked)} unacknowledged "
               f"records are there too")
-
-    def read_every_shard(self, client, deadline_s=60):
-        deadline = time.monotonic() + deadline_s
-        out = {}
-        for shard_id, _, _ in RANGES:
-            iterator = client.get_shard_iterator(StreamName=STREAM, ShardId=shard_id,
-                                                 ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
-            records = []
-            while time.monotonic() < deadline:
-                reply = client.get_records(ShardIterator=iterator, Limit=1000)
-                records.extend(reply["Records"])
-                iterator = reply["NextShardIterator"]
-                if not reply["Records"] and reply["MillisBehindLatest"] == 0:
-                    break
-            else:
-                self.fail(f"reading {shard_id} did not finish")
-            out[shard_id] = records
-        return out
 
 
 if __name__ == "__main__":
