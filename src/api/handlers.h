@@ -34,6 +34,10 @@ void PutRecord(const Call& call, Reply reply);
 void PutRecords(const Call& call, Reply reply);
 void GetShardIterator(const Call& call, Reply reply);
 void GetRecords(const Call& call, Reply reply);
+void RegisterStreamConsumer(const Call& call, Reply reply);
+void DescribeStreamConsumer(const Call& call, Reply reply);
+void ListStreamConsumers(const Call& call, Reply reply);
+void DeregisterStreamConsumer(const Call& call, Reply reply);
 
 // --- shared helpers ---
 broker::StreamRef StreamRefOf(const Value& input);

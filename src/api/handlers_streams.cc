@@ -133,7 +133,7 @@ void DescribeStreamSummary(const Call& call, Reply reply) {
                    {"EncryptionType", info.encryption_type}};
   if (!info.key_id.empty()) summary["KeyId"] = info.key_id;
   summary["OpenShardCount"] = info.OpenShardCount();
-  summary["ConsumerCount"] = 0;
+  summary["ConsumerCount"] = info.consumers.size();
   summary["MaxRecordSizeInKiB"] = info.max_record_size_kib;
   reply(Value{{"StreamDescriptionSummary", std::move(summary)}});
 }

@@ -6,19 +6,23 @@
 namespace sluice::api {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, Handler>, 12> kOperations{{
+constexpr std::array<std::pair<std::string_view, Handler>, 16> kOperations{{
     {"CreateStream", &CreateStream},
     {"DecreaseStreamRetentionPeriod", &DecreaseStreamRetentionPeriod},
     {"DeleteStream", &DeleteStream},
+    {"DeregisterStreamConsumer", &DeregisterStreamConsumer},
     {"DescribeStream", &DescribeStream},
+    {"DescribeStreamConsumer", &DescribeStreamConsumer},
     {"DescribeStreamSummary", &DescribeStreamSummary},
     {"GetRecords", &GetRecords},
     {"GetShardIterator", &GetShardIterator},
     {"IncreaseStreamRetentionPeriod", &IncreaseStreamRetentionPeriod},
     {"ListShards", &ListShards},
+    {"ListStreamConsumers", &ListStreamConsumers},
     {"ListStreams", &ListStreams},
     {"PutRecord", &PutRecord},
     {"PutRecords", &PutRecords},
+    {"RegisterStreamConsumer", &RegisterStreamConsumer},
 }};
 
 }  // namespace

@@ -32,6 +32,10 @@ const std::vector<Setting>& Settings() {
        &Config::delete_stream_ms},
       {"update-stream-ms", "delay before an UPDATING stream turns ACTIVE again (0: at once)",
        &Config::update_stream_ms},
+      {"create-consumer-ms", "delay before a registered consumer turns ACTIVE (0: at once)",
+       &Config::create_consumer_ms},
+      {"delete-consumer-ms", "delay before a DELETING consumer disappears (0: at once)",
+       &Config::delete_consumer_ms},
       {"log-level", "trace, debug, info, warn, error, critical or off", &Config::log_level},
       {"account-id", "12-digit account in ARNs and messages", &Config::account_id},
       {"region", "region for requests whose credentials name none", &Config::region},
@@ -103,8 +107,8 @@ Status CheckValues(const Config& config) {
   if (config.listen.rfind(':') == std::string::npos) {
     return Status(ErrorCode::kInvalidArgument, "listen must be HOST:PORT");
   }
-  for (int64_t delay :
-       {config.create_stream_ms, config.delete_stream_ms, config.update_stream_ms}) {
+  for (int64_t delay : {config.create_stream_ms, config.delete_stream_ms, config.update_stream_ms,
+                        config.create_consumer_ms, config.delete_consumer_ms}) {
     if (delay < 0) return Status(ErrorCode::kInvalidArgument, "delays must not be negative");
   }
   return Status::Ok();

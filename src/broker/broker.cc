@@ -23,25 +23,6 @@ uint64_t NewStreamUid() {
   return uid;
 }
 
-// Splits "arn:aws:kinesis:<region>:<account>:stream/<name>"; false if it is not that shape.
-bool ParseStreamArn(const std::string& arn, std::string& region, std::string& account,
-                    std::string& name) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  for (int i = 0; i < 5; ++i) {
-    size_t colon = arn.find(':', start);
-    if (colon == std::string::npos) return false;
-    parts.push_back(arn.substr(start, colon - start));
-    start = colon + 1;
-  }
-  std::string resource = arn.substr(start);
-  if (parts[0] != "arn" || parts[2] != "kinesis" || resource.rfind("stream/", 0) != 0) return false;
-  region = parts[3];
-  account = parts[4];
-  name = resource.substr(7);
-  return !name.empty() && name.find('/') == std::string::npos;
-}
-
 }  // namespace
 
 Broker::Broker(boost::asio::io_context& io, replication::ReplicatedStore& store,
@@ -112,6 +93,12 @@ Status Broker::Recover() {
       if (!failed.ok()) return failed;
       registry_->Restore(key, stream);
       Logger("broker")->info("recovered stream {} ({} shards)", key, stream->writers.size());
+      for (const auto& consumer : stream->info.consumers) {
+        if (consumer.status != ConsumerStatus::kActive) {
+          ScheduleConsumerStep(key, consumer.name, consumer.created_ms,
+                               std::chrono::milliseconds(0));
+        }
+      }
       if (stream->info.status == StreamStatus::kCreating ||
           stream->info.status == StreamStatus::kUpdating) {
         ScheduleActivation(key, std::chrono::milliseconds(0));
@@ -138,18 +125,16 @@ Status Broker::Recover() {
 Result<ViewPtr> Broker::Find(const Caller& caller, const StreamRef& ref) const {
   std::string name = ref.name;
   if (!ref.arn.empty()) {
-    std::string region, account, arn_name;
-    if (!ParseStreamArn(ref.arn, region, account, arn_name)) {
-      return Status(ErrorCode::kInvalidArgument, "Invalid StreamARN " + ref.arn + ".");
-    }
-    if (!name.empty() && name != arn_name) {
+    auto parts = ParseStreamArn(ref.arn);
+    if (!parts) return Status(ErrorCode::kInvalidArgument, "Invalid StreamARN " + ref.arn + ".");
+    if (!name.empty() && name != parts->name) {
       return Status(ErrorCode::kInvalidArgument,
                     "StreamARN " + ref.arn + " and StreamName " + name + " do not match.");
     }
-    if (region != caller.region || account != caller.account) {
-      return messages::StreamNotFound(arn_name, account);
+    if (parts->region != caller.region || parts->account != caller.account) {
+      return messages::StreamNotFound(parts->name, parts->account);
     }
-    name = arn_name;
+    name = parts->name;
   }
   if (name.empty()) {
     return Status(ErrorCode::kValidation, "Either StreamName or StreamARN must be provided.");
@@ -237,11 +222,14 @@ void Broker::ScheduleActivation(const std::string& key, std::chrono::millisecond
 }
 
 void Broker::DeleteStream(const Caller& caller, const StreamRef& ref,
-                          bool /*enforce_consumer_deletion: no consumers exist yet*/,
-                          Callback<Done> done) {
+                          bool enforce_consumer_deletion, Callback<Done> done) {
   auto found = Find(caller, ref);
   if (!found.ok()) return done(found.status());
   const StreamInfo& info = (*found)->info;
+  // With EnforceConsumerDeletion the consumers go with the stream's metadata.
+  if (!info.consumers.empty() && !enforce_consumer_deletion) {
+    return done(messages::StreamHasConsumers(info));
+  }
   const std::string key = StreamMetaKey(info.account, info.region, info.name);
   Status missing = messages::StreamNotFound(info.name, info.account);
   if (info.status == StreamStatus::kDeleting) return done(Done{});  // on its way out, as AWS says
@@ -255,9 +243,12 @@ void Broker::DeleteStream(const Caller& caller, const StreamRef& ref,
   }
   registry_->Update(
       key,
-      [](const StreamView& current) -> Result<StreamInfo> {
+      [enforce_consumer_deletion](const StreamView& current) -> Result<StreamInfo> {
         if (current.info.status == StreamStatus::kCreating) {
           return messages::StreamNotActive(current.info);
+        }
+        if (!current.info.consumers.empty() && !enforce_consumer_deletion) {
+          return messages::StreamHasConsumers(current.info);  // one registered meanwhile
         }
         StreamInfo next = current.info;
         next.status = StreamStatus::kDeleting;

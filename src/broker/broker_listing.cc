@@ -3,9 +3,9 @@
 
 #include "broker/broker_messages.h"
 #include "broker/clock.h"
+#include "broker/page_token.h"
 #include "broker/stream_registry.h"
 #include "sluice/broker/broker.h"
-#include "sluice/common/base64.h"
 
 namespace sluice::broker {
 namespace {
@@ -13,23 +13,6 @@ namespace {
 constexpr uint32_t kDefaultDescribeLimit = 100;
 constexpr uint32_t kDefaultListStreamsLimit = 100;
 constexpr uint32_t kDefaultListShardsLimit = 1000;
-
-// Pagination tokens are opaque to clients: base64 of a small JSON document naming where the
-// next page starts and when the token was issued (ListShards tokens expire).
-std::string EncodeToken(nlohmann::json body, int64_t now_ms) {
-  body["issued_ms"] = now_ms;
-  return Base64Encode(body.dump());
-}
-
-std::optional<nlohmann::json> DecodeToken(const std::string& token) {
-  auto raw = Base64Decode(token);
-  if (!raw) return std::nullopt;
-  auto body = nlohmann::json::parse(*raw, nullptr, false);
-  if (body.is_discarded() || !body.is_object() || !body.contains("issued_ms")) return std::nullopt;
-  return body;
-}
-
-Status InvalidToken() { return Status(ErrorCode::kInvalidArgument, "Invalid NextToken."); }
 
 // Whether `shard` belongs in a ListShards answer under `filter`, given the stream's retention.
 bool PassesFilter(const ShardInfo& shard, const std::vector<ShardInfo>& all,
@@ -112,8 +95,8 @@ Result<ListStreamsResult> Broker::ListStreams(const Caller& caller,
                                               const ListStreamsRequest& request) {
   std::string start_after = request.exclusive_start_stream_name;
   if (!request.next_token.empty()) {
-    auto token = DecodeToken(request.next_token);
-    if (!token || !(*token)["after"].is_string()) return InvalidToken();
+    auto token = page_token::Decode(request.next_token);
+    if (!token || !(*token)["after"].is_string()) return page_token::Invalid();
     start_after = (*token)["after"].get<std::string>();
   }
   const std::string prefix = StreamMetaPrefix(caller.account, caller.region);
@@ -130,7 +113,7 @@ Result<ListStreamsResult> Broker::ListStreams(const Caller& caller,
     result.streams.push_back(std::move(info));
   }
   if (result.has_more && !result.streams.empty()) {
-    result.next_token = EncodeToken({{"after", result.streams.back().name}}, Now());
+    result.next_token = page_token::Encode({{"after", result.streams.back().name}}, Now());
   }
   return result;
 }
@@ -146,13 +129,13 @@ Result<ListShardsResult> Broker::ListShards(const Caller& caller,
       return Status(ErrorCode::kInvalidArgument,
                     "NextToken and StreamName cannot be provided together.");
     }
-    auto token = DecodeToken(request.next_token);
+    auto token = page_token::Decode(request.next_token);
     if (!token || !(*token)["stream"].is_string() || !(*token)["after"].is_string() ||
         !(*token)["created_ms"].is_number_integer()) {
-      return InvalidToken();
+      return page_token::Invalid();
     }
-    if (Now() - (*token)["issued_ms"].get<int64_t>() > options_.next_token_ttl.count()) {
-      return Status(ErrorCode::kExpiredNextToken, "The NextToken has expired.");
+    if (page_token::Expired(*token, Now(), options_.next_token_ttl.count())) {
+      return page_token::ExpiredError();
     }
     ref = {(*token)["stream"].get<std::string>(), ""};
     exclusive_start = (*token)["after"].get<std::string>();
@@ -161,7 +144,7 @@ Result<ListShardsResult> Broker::ListShards(const Caller& caller,
       ShardFilter f;
       const int type = (*token)["filter"].value("type", -1);
       if (type < 0 || type > static_cast<int>(ShardFilterType::kFromTimestamp)) {
-        return InvalidToken();
+        return page_token::Invalid();
       }
       f.type = static_cast<ShardFilterType>(type);
       f.shard_id = (*token)["filter"].value("shard_id", "");
@@ -223,7 +206,7 @@ Result<ListShardsResult> Broker::ListShards(const Caller& caller,
       token["filter"] = {{"type", static_cast<int>(filter->type)}, {"shard_id", filter->shard_id}};
       if (filter->timestamp_ms) token["filter"]["timestamp_ms"] = *filter->timestamp_ms;
     }
-    result.next_token = EncodeToken(std::move(token), Now());
+    result.next_token = page_token::Encode(std::move(token), Now());
   }
   return result;
 }

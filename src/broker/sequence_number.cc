@@ -5,25 +5,48 @@
 namespace sluice::broker {
 namespace {
 
+__extension__ typedef unsigned __int128 Uint128;
+
 constexpr size_t kHexDigits = 47;
 // 16^47 < 10^57, so a sequence number has at most 57 decimal digits (56 in practice).
 constexpr size_t kMaxDecimalDigits = 57;
 
-// Converts a big-endian hex digit string to decimal by repeated division of the digit array.
-std::string HexToDecimal(std::array<uint8_t, kHexDigits> nibbles) {
-  std::string decimal;
-  size_t first = 0;
-  while (first < nibbles.size()) {
-    unsigned remainder = 0;
-    for (size_t i = first; i < nibbles.size(); ++i) {
-      unsigned current = remainder * 16 + nibbles[i];
-      nibbles[i] = static_cast<uint8_t>(current / 10);
-      remainder = current % 10;
-    }
-    decimal.push_back(static_cast<char>('0' + remainder));
-    while (first < nibbles.size() && nibbles[first] == 0) ++first;
+// Converts a big-endian hex digit string to decimal. The 188-bit value is held in three 64-bit
+// limbs and divided by 10^19 per step (a 128-by-64-bit division per limb), so a conversion is a
+// handful of divisions rather than one per digit pair: it runs for every record a PutRecords or
+// GetRecords answer carries.
+std::string HexToDecimal(const std::array<uint8_t, kHexDigits>& nibbles) {
+  constexpr uint64_t kChunk = 10'000'000'000'000'000'000ULL;  // 10^19 < 2^64
+  constexpr int kChunkDigits = 19;
+  uint64_t limbs[3] = {0, 0, 0};  // most significant first; 47 nibbles = 188 bits
+  for (size_t i = 0; i < kHexDigits; ++i) {
+    const size_t from_end = kHexDigits - 1 - i;  // the nibble's position from the right
+    limbs[2 - from_end / 16] |= static_cast<uint64_t>(nibbles[i]) << (4 * (from_end % 16));
   }
-  return {decimal.rbegin(), decimal.rend()};
+  uint64_t chunks[4];  // least significant first
+  int count = 0;
+  do {
+    Uint128 remainder = 0;
+    for (uint64_t& limb : limbs) {
+      Uint128 current = (remainder << 64) | limb;
+      limb = static_cast<uint64_t>(current / kChunk);
+      remainder = current % kChunk;
+    }
+    chunks[count++] = static_cast<uint64_t>(remainder);
+  } while ((limbs[0] | limbs[1] | limbs[2]) != 0);
+  // The most significant chunk without leading zeros, the others zero-padded to 19 digits.
+  char digits[4 * kChunkDigits];
+  char* end = digits + sizeof(digits);
+  char* out = end;
+  for (int i = 0; i < count; ++i) {
+    uint64_t chunk = chunks[i];
+    const bool last = i == count - 1;
+    for (int d = 0; d < kChunkDigits && (!last || chunk != 0 || d == 0); ++d) {
+      *--out = static_cast<char>('0' + chunk % 10);
+      chunk /= 10;
+    }
+  }
+  return std::string(out, end);
 }
 
 // Converts decimal text to exactly 47 hex digits; false if it has other characters or overflows.

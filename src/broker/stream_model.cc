@@ -1,5 +1,6 @@
 #include "sluice/broker/stream_model.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
@@ -28,6 +29,18 @@ std::string_view StreamModeName(StreamMode mode) {
       return "ON_DEMAND";
   }
   return "PROVISIONED";
+}
+
+std::string_view ConsumerStatusName(ConsumerStatus status) {
+  switch (status) {
+    case ConsumerStatus::kCreating:
+      return "CREATING";
+    case ConsumerStatus::kDeleting:
+      return "DELETING";
+    case ConsumerStatus::kActive:
+      return "ACTIVE";
+  }
+  return "ACTIVE";
 }
 
 std::string ShardIdFor(ShardIndex index) {
@@ -69,6 +82,79 @@ std::string StreamArn(std::string_view region, std::string_view account, std::st
 }
 
 std::string StreamInfo::Arn() const { return StreamArn(region, account, name); }
+
+namespace {
+
+// "arn:aws:kinesis:<region>:<account>:<resource>": the region, account and resource, or false.
+bool SplitKinesisArn(std::string_view arn, std::string_view& region, std::string_view& account,
+                     std::string_view& resource) {
+  std::string_view parts[5];
+  for (auto& part : parts) {
+    size_t colon = arn.find(':');
+    if (colon == std::string_view::npos) return false;
+    part = arn.substr(0, colon);
+    arn.remove_prefix(colon + 1);
+  }
+  if (parts[0] != "arn" || parts[1].substr(0, 3) != "aws" || parts[2] != "kinesis") return false;
+  region = parts[3];
+  account = parts[4];
+  resource = arn;
+  return true;
+}
+
+bool IsNameChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '.' || c == '-';
+}
+
+bool IsName(std::string_view name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), IsNameChar);
+}
+
+}  // namespace
+
+std::optional<StreamArnParts> ParseStreamArn(std::string_view arn) {
+  std::string_view region, account, resource;
+  if (!SplitKinesisArn(arn, region, account, resource)) return std::nullopt;
+  if (resource.substr(0, 7) != "stream/") return std::nullopt;
+  std::string_view name = resource.substr(7);
+  if (name.empty() || name.find('/') != std::string_view::npos) return std::nullopt;
+  return StreamArnParts{std::string(region), std::string(account), std::string(name)};
+}
+
+std::string ConsumerInfo::Arn(std::string_view stream_arn) const {
+  std::string arn(stream_arn);
+  arn.append("/consumer/").append(name).append(":").append(std::to_string(created_ms / 1000));
+  return arn;
+}
+
+std::optional<ConsumerArnParts> ParseConsumerArn(std::string_view arn) {
+  std::string_view region, account, resource;
+  if (!SplitKinesisArn(arn, region, account, resource)) return std::nullopt;
+  if (resource.substr(0, 7) != "stream/") return std::nullopt;
+  resource.remove_prefix(7);
+  size_t slash = resource.find("/consumer/");
+  if (slash == std::string_view::npos) return std::nullopt;
+  std::string_view stream_name = resource.substr(0, slash);
+  std::string_view rest = resource.substr(slash + 10);
+  size_t colon = rest.rfind(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  std::string_view consumer_name = rest.substr(0, colon);
+  std::string_view seconds = rest.substr(colon + 1);
+  if (!IsName(stream_name) || !IsName(consumer_name) || seconds.empty() || seconds.size() > 12 ||
+      !std::all_of(seconds.begin(), seconds.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  return ConsumerArnParts{std::string(region), std::string(account), std::string(stream_name),
+                          std::string(consumer_name), std::stoll(std::string(seconds))};
+}
+
+const ConsumerInfo* StreamInfo::FindConsumer(std::string_view consumer_name) const {
+  for (const auto& consumer : consumers) {
+    if (consumer.name == consumer_name) return &consumer;
+  }
+  return nullptr;
+}
 
 uint32_t StreamInfo::OpenShardCount() const {
   uint32_t count = 0;
@@ -116,6 +202,16 @@ std::string EncodeStreamInfo(const StreamInfo& info) {
                         {"max_record_size_kib", info.max_record_size_kib},
                         {"shards", std::move(shards)},
                         {"tags", info.tags}};
+  if (!info.consumers.empty()) {
+    nlohmann::json consumers = nlohmann::json::array();
+    for (const auto& consumer : info.consumers) {
+      consumers.push_back({{"name", consumer.name},
+                           {"created_ms", consumer.created_ms},
+                           {"status", ConsumerStatusName(consumer.status)},
+                           {"tags", consumer.tags}});
+    }
+    doc["consumers"] = std::move(consumers);
+  }
   return doc.dump();
 }
 
@@ -157,6 +253,20 @@ std::optional<StreamInfo> DecodeStreamInfo(std::string_view bytes) {
       info.shards.push_back(std::move(shard));
     }
     info.tags = doc.value("tags", std::map<std::string, std::string>{});
+    if (doc.contains("consumers")) {
+      for (const auto& c : doc["consumers"]) {
+        ConsumerInfo consumer;
+        consumer.name = c.at("name").get<std::string>();
+        consumer.created_ms = c.at("created_ms").get<int64_t>();
+        const std::string consumer_status = c.at("status").get<std::string>();
+        for (auto candidate :
+             {ConsumerStatus::kCreating, ConsumerStatus::kDeleting, ConsumerStatus::kActive}) {
+          if (ConsumerStatusName(candidate) == consumer_status) consumer.status = candidate;
+        }
+        consumer.tags = c.value("tags", std::map<std::string, std::string>{});
+        info.consumers.push_back(std::move(consumer));
+      }
+    }
     return info;
   } catch (const nlohmann::json::exception&) {
     return std::nullopt;

@@ -32,6 +32,9 @@ struct BrokerOptions {
   std::chrono::milliseconds create_delay{500};
   std::chrono::milliseconds delete_delay{500};
   std::chrono::milliseconds update_delay{500};
+  std::chrono::milliseconds consumer_create_delay{500};  // CREATING -> ACTIVE
+  std::chrono::milliseconds consumer_delete_delay{500};  // DELETING -> gone
+  uint32_t consumer_limit = 20;                          // registered consumers per stream
   uint32_t default_shard_count = 4;
   uint32_t shard_limit = 500;  // open shards per account and region
   std::chrono::milliseconds retention_sweep_interval{60000};
@@ -146,6 +149,34 @@ struct ListShardsResult {
   std::optional<std::string> next_token;
 };
 
+// A consumer named either way the API allows: by its ARN, or by its stream's ARN and its name
+// (or all three, which must agree).
+struct ConsumerRef {
+  std::string stream_arn;
+  std::string consumer_name;
+  std::string consumer_arn;
+};
+struct ConsumerDescription {
+  ConsumerInfo consumer;
+  std::string consumer_arn;
+  std::string stream_arn;
+};
+struct RegisterConsumerRequest {
+  std::string stream_arn;
+  std::string consumer_name;
+  std::map<std::string, std::string> tags;
+};
+struct ListConsumersRequest {
+  std::string stream_arn;
+  std::optional<uint32_t> max_results;
+  std::string next_token;
+  std::optional<int64_t> stream_creation_ms;
+};
+struct ListConsumersResult {
+  std::vector<ConsumerDescription> consumers;
+  std::optional<std::string> next_token;
+};
+
 // Traffic through the broker since start, for /metrics.
 struct BrokerCounters {
   uint64_t records_in = 0;
@@ -190,6 +221,16 @@ class Broker {
   void ChangeRetention(const Caller& caller, const StreamRef& stream, int hours, bool increase,
                        Callback<Done> done);
 
+  // Enhanced fan-out consumers: replicated stream metadata, so they survive restarts and
+  // rebuilds like the stream itself. CREATING -> ACTIVE after consumer_create_delay; DELETING ->
+  // gone after consumer_delete_delay.
+  void RegisterStreamConsumer(const Caller& caller, RegisterConsumerRequest request,
+                              Callback<ConsumerDescription> done);
+  Result<ConsumerDescription> DescribeStreamConsumer(const Caller& caller, const ConsumerRef& ref);
+  Result<ListConsumersResult> ListStreamConsumers(const Caller& caller,
+                                                  const ListConsumersRequest& request);
+  void DeregisterStreamConsumer(const Caller& caller, const ConsumerRef& ref, Callback<Done> done);
+
   // Routes every entry to its shard, sequences and stores them; one quorum write per call. The
   // call fails as a whole for a missing or inactive stream and invalid entries; a write the
   // quorum refuses fails every entry (InternalFailure), as AWS reports it.
@@ -220,6 +261,13 @@ class Broker {
   Result<ViewPtr> Find(const Caller& caller, const StreamRef& ref) const;
   void ScheduleActivation(const std::string& key, std::chrono::milliseconds delay);
   void ScheduleRemoval(const std::string& key, std::chrono::milliseconds delay);
+  // Moves the consumer `name` created at `created_ms` on from CREATING (to ACTIVE) or from
+  // DELETING (out of the stream) after `delay`; retried while there is no quorum.
+  void ScheduleConsumerStep(const std::string& key, const std::string& name, int64_t created_ms,
+                            std::chrono::milliseconds delay);
+  // The stream and the consumer a ConsumerRef names, or why there is none.
+  Result<std::pair<ViewPtr, ConsumerInfo>> FindConsumer(const Caller& caller,
+                                                        const ConsumerRef& ref) const;
   uint32_t OpenShardsInNamespace(const Caller& caller) const;
   // Runs `body` on the io_context after `delay`, unless the broker stopped by then.
   void After(std::chrono::milliseconds delay, std::function<void()> body);

@@ -19,6 +19,9 @@ std::string_view StreamStatusName(StreamStatus status);
 enum class StreamMode { kProvisioned, kOnDemand };
 std::string_view StreamModeName(StreamMode mode);  // "PROVISIONED", "ON_DEMAND"
 
+enum class ConsumerStatus { kCreating, kDeleting, kActive };
+std::string_view ConsumerStatusName(ConsumerStatus status);
+
 // The namespace a request acts in: the configured account and the region of its credentials.
 struct Caller {
   std::string account;
@@ -53,6 +56,28 @@ std::string ShardIdFor(ShardIndex index);
 // Accepts "shardId-000000000007", "shardId-7" and "7"; nullopt for anything else.
 std::optional<ShardIndex> ParseShardId(std::string_view id);
 
+// An enhanced fan-out consumer registered with a stream. A name is unique within its stream; the
+// creation time tells a consumer from an earlier one of the same name (it is part of the ARN).
+struct ConsumerInfo {
+  std::string name;
+  int64_t created_ms = 0;
+  ConsumerStatus status = ConsumerStatus::kCreating;
+  std::map<std::string, std::string> tags;
+
+  // "<stream ARN>/consumer/<name>:<creation epoch seconds>"
+  std::string Arn(std::string_view stream_arn) const;
+};
+
+// The parts of a consumer ARN; nullopt when `arn` is not one.
+struct ConsumerArnParts {
+  std::string region;
+  std::string account;
+  std::string stream_name;
+  std::string consumer_name;
+  int64_t created_s = 0;
+};
+std::optional<ConsumerArnParts> ParseConsumerArn(std::string_view arn);
+
 // Everything durable about a stream. The broker hands out copies; the original is guarded by
 // the stream's own mutex.
 struct StreamInfo {
@@ -69,12 +94,23 @@ struct StreamInfo {
   int max_record_size_kib = 1024;
   std::vector<ShardInfo> shards;
   std::map<std::string, std::string> tags;
+  std::vector<ConsumerInfo> consumers;  // in registration order
 
   std::string Arn() const;
   uint32_t OpenShardCount() const;
+  // The consumer of that name, or null.
+  const ConsumerInfo* FindConsumer(std::string_view consumer_name) const;
 };
 
 std::string StreamArn(std::string_view region, std::string_view account, std::string_view name);
+
+// The parts of "arn:aws:kinesis:<region>:<account>:stream/<name>"; nullopt for any other shape.
+struct StreamArnParts {
+  std::string region;
+  std::string account;
+  std::string name;
+};
+std::optional<StreamArnParts> ParseStreamArn(std::string_view arn);
 
 // The persisted form of StreamInfo (metadata values in storage) and back.
 std::string EncodeStreamInfo(const StreamInfo& info);

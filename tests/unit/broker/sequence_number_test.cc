@@ -1,5 +1,7 @@
 #include "sluice/broker/sequence_number.h"
 
+#include <random>
+
 #include <gtest/gtest.h>
 
 #include "sluice/broker/stream_model.h"
@@ -40,6 +42,23 @@ TEST(SequenceNumberTest, RoundTripsAcrossShardsAndIndices) {
       EXPECT_EQ(parsed->shard_created_s, 1700000000);
       EXPECT_EQ(parsed->arrival_s, 1700000123);
     }
+  }
+}
+
+// ToString's fast decimal conversion against Parse's independent one, over random fields.
+TEST(SequenceNumberTest, RoundTripsRandomFields) {
+  std::mt19937_64 random(42);
+  for (int i = 0; i < 20000; ++i) {
+    SequenceNumber number{static_cast<int64_t>(random() % 0xfffffffffULL),
+                          ShardIndex{static_cast<uint32_t>(random() % 0x80000000ULL)},
+                          random() & kMaxSeqIndex, static_cast<int64_t>(random() % 0xfffffffffULL)};
+    std::string text = number.ToString();
+    auto parsed = SequenceNumber::Parse(text);
+    ASSERT_TRUE(parsed) << text;
+    EXPECT_EQ(parsed->shard_created_s, number.shard_created_s) << text;
+    EXPECT_EQ(parsed->shard_index, number.shard_index) << text;
+    EXPECT_EQ(parsed->seq_index, number.seq_index) << text;
+    EXPECT_EQ(parsed->arrival_s, number.arrival_s) << text;
   }
 }
 
