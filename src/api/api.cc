@@ -38,4 +38,21 @@ void Api::Invoke(const RequestContext& context, std::string_view operation, Valu
   handler(Call{context, impl_->broker_, input}, std::move(reply));
 }
 
+bool Api::IsEventStream(std::string_view operation) const {
+  return impl_->model_.EventStream(operation) != nullptr;
+}
+
+void Api::Subscribe(const RequestContext& context, std::string_view operation, Value input,
+                    std::shared_ptr<EventSink> sink) const {
+  const Shape* shape = impl_->model_.Input(operation);
+  if (shape == nullptr || operation != "SubscribeToShard") {
+    return sink->Ended(
+        Status(ErrorCode::kUnknownOperation,
+               "Operation " + std::string(operation) + " is not an event stream Sluice serves."));
+  }
+  Status valid = ValidateInput(*shape, input);
+  if (!valid.ok()) return sink->Ended(valid);
+  SubscribeToShard(context, impl_->broker_, input, std::move(sink));
+}
+
 }  // namespace sluice::api

@@ -39,6 +39,10 @@ void DescribeStreamConsumer(const Call& call, Reply reply);
 void ListStreamConsumers(const Call& call, Reply reply);
 void DeregisterStreamConsumer(const Call& call, Reply reply);
 
+// The one event-stream operation: SubscribeToShard (handlers_subscribe.cc).
+void SubscribeToShard(const RequestContext& context, broker::Broker& broker, const Value& input,
+                      std::shared_ptr<EventSink> sink);
+
 // --- shared helpers ---
 broker::StreamRef StreamRefOf(const Value& input);
 // A model Timestamp member's value in epoch milliseconds.
@@ -49,5 +53,8 @@ Value Timestamp(int64_t ms);
 Value ShardValue(const broker::ShardInfo& shard);
 Value StreamModeDetails(const broker::StreamInfo& info);
 Value EnhancedMonitoring();
+// The model's RecordList and ChildShardList (GetRecords, SubscribeToShardEvent).
+Value RecordValues(const std::vector<broker::RecordView>& records);
+Value ChildShardValues(const std::vector<broker::ChildShardView>& children);
 
 }  // namespace sluice::api

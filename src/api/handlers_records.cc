@@ -120,31 +120,38 @@ void GetRecords(const Call& call, Reply reply) {
   }
   auto result = call.broker.GetRecords(call.input.at("ShardIterator").get<std::string>(), limit);
   if (!result.ok()) return reply(result.status());
-  Value records = Value::array();
-  for (const auto& record : result->records) {
-    records.push_back({{"SequenceNumber", record.sequence.ToString()},
-                       {"ApproximateArrivalTimestamp", Timestamp(record.arrival_ms)},
-                       {"Data", Blob(record.data)},
-                       {"PartitionKey", record.partition_key}});
-  }
-  Value out = {{"Records", std::move(records)}};
+  Value out = {{"Records", RecordValues(result->records)}};
   if (result->next_iterator) out["NextShardIterator"] = *result->next_iterator;
   out["MillisBehindLatest"] = result->millis_behind_latest;
-  if (!result->child_shards.empty()) {
-    Value children = Value::array();
-    for (const auto& child : result->child_shards) {
-      Value parents = Value::array();
-      for (broker::ShardIndex parent : child.parent_shards)
-        parents.push_back(broker::ShardIdFor(parent));
-      children.push_back({{"ShardId", broker::ShardIdFor(child.shard_index)},
-                          {"ParentShards", std::move(parents)},
-                          {"HashKeyRange",
-                           {{"StartingHashKey", broker::HashKeyToDecimal(child.range.start)},
-                            {"EndingHashKey", broker::HashKeyToDecimal(child.range.end)}}}});
-    }
-    out["ChildShards"] = std::move(children);
-  }
+  if (!result->child_shards.empty()) out["ChildShards"] = ChildShardValues(result->child_shards);
   reply(std::move(out));
+}
+
+Value RecordValues(const std::vector<broker::RecordView>& records) {
+  Value values = Value::array();
+  for (const auto& record : records) {
+    values.push_back({{"SequenceNumber", record.sequence.ToString()},
+                      {"ApproximateArrivalTimestamp", Timestamp(record.arrival_ms)},
+                      {"Data", Blob(record.data)},
+                      {"PartitionKey", record.partition_key}});
+  }
+  return values;
+}
+
+Value ChildShardValues(const std::vector<broker::ChildShardView>& children) {
+  Value values = Value::array();
+  for (const auto& child : children) {
+    Value parents = Value::array();
+    for (broker::ShardIndex parent : child.parent_shards) {
+      parents.push_back(broker::ShardIdFor(parent));
+    }
+    values.push_back({{"ShardId", broker::ShardIdFor(child.shard_index)},
+                      {"ParentShards", std::move(parents)},
+                      {"HashKeyRange",
+                       {{"StartingHashKey", broker::HashKeyToDecimal(child.range.start)},
+                        {"EndingHashKey", broker::HashKeyToDecimal(child.range.end)}}}});
+  }
+  return values;
 }
 
 }  // namespace sluice::api

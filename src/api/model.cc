@@ -44,6 +44,7 @@ ApiModel::ApiModel() {
       shape.pattern.emplace(shape.pattern_text, std::regex::ECMAScript | std::regex::optimize);
     }
     if (spec.contains("enum")) shape.enum_values = spec["enum"].get<std::vector<std::string>>();
+    shape.event_stream = spec.value("eventstream", false);
   }
   auto lookup = [this](const nlohmann::ordered_json& ref) {
     return &shapes_.at(ref.at("shape").get<std::string>());
@@ -78,6 +79,15 @@ const Shape* ApiModel::Input(std::string_view operation) const {
 const Shape* ApiModel::Output(std::string_view operation) const {
   auto it = outputs_.find(operation);
   return it == outputs_.end() ? nullptr : it->second;
+}
+
+const Shape* ApiModel::EventStream(std::string_view operation) const {
+  const Shape* output = Output(operation);
+  if (output == nullptr) return nullptr;
+  for (const auto& member : output->members) {
+    if (member.shape->event_stream) return member.shape;
+  }
+  return nullptr;
 }
 
 }  // namespace sluice::api

@@ -33,7 +33,8 @@ Broker::Broker(boost::asio::io_context& io, replication::ReplicatedStore& store,
       options_(std::move(options)),
       registry_(std::make_unique<StreamRegistry>(io, store)),
       timers_(std::make_unique<Timers>()),
-      traffic_(std::make_unique<Traffic>()) {}
+      traffic_(std::make_unique<Traffic>()),
+      subscriptions_(std::make_unique<Subscriptions>()) {}
 
 Broker::~Broker() { Stop(); }
 
@@ -49,6 +50,16 @@ void Broker::Stop() {
   timers_->sweep_cv.notify_all();
   for (auto& timer : timers) timer->cancel();
   if (timers_->sweeper.joinable()) timers_->sweeper.join();
+  // Subscriptions end now (each answer finishes normally), so a graceful shutdown does not wait
+  // out their five minutes.
+  std::map<std::string, Subscriptions::Entry> subscriptions;
+  {
+    std::lock_guard lock(subscriptions_->subscriptions_mutex);
+    subscriptions.swap(subscriptions_->entries);
+  }
+  for (auto& [key, entry] : subscriptions) {
+    if (auto live = entry.subscription.lock()) live->Cancel(Status::Ok());
+  }
 }
 
 void Broker::After(std::chrono::milliseconds delay, std::function<void()> body) {

@@ -160,6 +160,82 @@ void Broker::PutRecords(const Caller& caller, const StreamRef& ref, std::vector<
   }
 }
 
+Result<uint64_t> Broker::StartPosition(const StreamView& view, ShardIndex index, IteratorType type,
+                                       const std::optional<std::string>& sequence_text,
+                                       std::optional<int64_t> timestamp_ms,
+                                       std::string_view operation) {
+  const StreamInfo& info = view.info;
+  const ShardInfo& shard_info = view.Shard(index);
+  const std::string shard_id = shard_info.Id();
+  const ShardWriter& writer = view.Writer(index);
+  const bool by_sequence =
+      type == IteratorType::kAtSequenceNumber || type == IteratorType::kAfterSequenceNumber;
+  if (by_sequence != sequence_text.has_value() && type != IteratorType::kAtTimestamp) {
+    static constexpr const char* kTypeNames[] = {"AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER",
+                                                 "TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"};
+    return Status(ErrorCode::kInvalidArgument,
+                  "Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and "
+                  "StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no "
+                  "StartingSequenceNumber. Request specified " +
+                      std::string(kTypeNames[static_cast<int>(type)]) +
+                      (by_sequence ? " and no" : " and also a") + " StartingSequenceNumber.");
+  }
+  switch (type) {
+    case IteratorType::kAtSequenceNumber:
+    case IteratorType::kAfterSequenceNumber: {
+      const std::string& text = *sequence_text;
+      std::string used = "StartingSequenceNumber " + text;
+      used.append(" used in ").append(operation).append(" on shard ").append(shard_id);
+      used.append(" in stream ").append(info.name).append(" under account ").append(info.account);
+      auto sequence = SequenceNumber::Parse(text);
+      if (!sequence) return Status(ErrorCode::kInvalidArgument, used + " is invalid.");
+      if (sequence->shard_index != index) {
+        return Status(ErrorCode::kInvalidArgument,
+                      "Invalid StartingSequenceNumber. It encodes " +
+                          ShardIdFor(sequence->shard_index) +
+                          ", while it was used in a call to a shard with " + shard_id);
+      }
+      if (sequence->shard_created_s != shard_info.created_ms / 1000) {
+        return Status(ErrorCode::kInvalidArgument,
+                      used + " is invalid because it did not come from this stream.");
+      }
+      // The shard's starting sequence number sorts before its first record (see
+      // ShardInfo::StartingSequenceNumber): both types start at the first record.
+      if (sequence->seq_index == 0 &&
+          sequence->arrival_s == shard_info.StartingSequenceNumber().arrival_s) {
+        return uint64_t{0};
+      }
+      return sequence->seq_index + (type == IteratorType::kAfterSequenceNumber ? 1 : 0);
+    }
+    case IteratorType::kTrimHorizon:
+      return uint64_t{0};  // reads skip what retention has expired
+    case IteratorType::kLatest:
+      return writer.committed_end();
+    case IteratorType::kAtTimestamp: {
+      if (!timestamp_ms) {
+        return Status(ErrorCode::kInvalidArgument,
+                      "Must specify timestampInMillis parameter for iterator of type "
+                      "AT_TIMESTAMP. Current request has no timestamp parameter.");
+      }
+      int64_t now = Now();
+      if (*timestamp_ms > now) {
+        return Status(ErrorCode::kInvalidArgument,
+                      "The timestampInMillis parameter cannot be greater than the "
+                      "currentTimestampInMillis. timestampInMillis: " +
+                          std::to_string(*timestamp_ms) +
+                          ", currentTimestampInMillis: " + std::to_string(now));
+      }
+      const uint64_t end = writer.committed_end();  // before the view: the node covers it
+      auto read = store_.OpenReadView();
+      if (!read.ok()) return read.status();
+      auto first = (*read)->FirstSeqAtOrAfter(info.uid, index.value(), *timestamp_ms, 0, end);
+      if (!first.ok()) return first.status();
+      return first->value_or(end);
+    }
+  }
+  return uint64_t{0};
+}
+
 Result<std::string> Broker::GetShardIterator(const Caller& caller, const IteratorRequest& request) {
   auto found = Find(caller, request.stream);
   if (!found.ok()) return found.status();
@@ -174,83 +250,11 @@ Result<std::string> Broker::GetShardIterator(const Caller& caller, const Iterato
   if (!view->HasShard(*index)) {
     return messages::ShardNotFound(ShardIdFor(*index), info.name, info.account);
   }
-  const ShardInfo& shard_info = view->Shard(*index);
-  const std::string shard_id = shard_info.Id();
-  const ShardWriter& writer = view->Writer(*index);
-  const IteratorType type = request.type;
-  const bool by_sequence =
-      type == IteratorType::kAtSequenceNumber || type == IteratorType::kAfterSequenceNumber;
-
+  auto start = StartPosition(*view, *index, request.type, request.starting_sequence_number,
+                             request.timestamp_ms, "GetShardIterator");
+  if (!start.ok()) return start.status();
   IteratorPosition position{info.account, info.region, info.name, info.created_ms,
-                            *index,       0,           Now()};
-  if (by_sequence != request.starting_sequence_number.has_value() &&
-      type != IteratorType::kAtTimestamp) {
-    static constexpr const char* kTypeNames[] = {"AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER",
-                                                 "TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"};
-    return Status(ErrorCode::kInvalidArgument,
-                  "Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and "
-                  "StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no "
-                  "StartingSequenceNumber. Request specified " +
-                      std::string(kTypeNames[static_cast<int>(type)]) +
-                      (by_sequence ? " and no" : " and also a") + " StartingSequenceNumber.");
-  }
-  switch (type) {
-    case IteratorType::kAtSequenceNumber:
-    case IteratorType::kAfterSequenceNumber: {
-      const std::string& text = *request.starting_sequence_number;
-      auto sequence = SequenceNumber::Parse(text);
-      if (!sequence) {
-        return Status(ErrorCode::kInvalidArgument,
-                      "StartingSequenceNumber " + text + " used in GetShardIterator on shard " +
-                          shard_id + " in stream " + info.name + " under account " + info.account +
-                          " is invalid.");
-      }
-      if (sequence->shard_index != *index) {
-        return Status(ErrorCode::kInvalidArgument,
-                      "Invalid StartingSequenceNumber. It encodes " +
-                          ShardIdFor(sequence->shard_index) +
-                          ", while it was used in a call to a shard with " + shard_id);
-      }
-      if (sequence->shard_created_s != shard_info.created_ms / 1000) {
-        return Status(ErrorCode::kInvalidArgument,
-                      "StartingSequenceNumber " + text + " used in GetShardIterator on shard " +
-                          shard_id + " in stream " + info.name + " under account " + info.account +
-                          " is invalid because it did not come from this stream.");
-      }
-      position.seq_index =
-          sequence->seq_index + (type == IteratorType::kAfterSequenceNumber ? 1 : 0);
-      break;
-    }
-    case IteratorType::kTrimHorizon:
-      position.seq_index = 0;  // reads skip what retention has expired
-      break;
-    case IteratorType::kLatest:
-      position.seq_index = writer.committed_end();
-      break;
-    case IteratorType::kAtTimestamp: {
-      if (!request.timestamp_ms) {
-        return Status(ErrorCode::kInvalidArgument,
-                      "Must specify timestampInMillis parameter for iterator of type "
-                      "AT_TIMESTAMP. Current request has no timestamp parameter.");
-      }
-      int64_t now = Now();
-      if (*request.timestamp_ms > now) {
-        return Status(ErrorCode::kInvalidArgument,
-                      "The timestampInMillis parameter cannot be greater than the "
-                      "currentTimestampInMillis. timestampInMillis: " +
-                          std::to_string(*request.timestamp_ms) +
-                          ", currentTimestampInMillis: " + std::to_string(now));
-      }
-      const uint64_t end = writer.committed_end();  // before the view: the node covers it
-      auto read = store_.OpenReadView();
-      if (!read.ok()) return read.status();
-      auto first =
-          (*read)->FirstSeqAtOrAfter(info.uid, index->value(), *request.timestamp_ms, 0, end);
-      if (!first.ok()) return first.status();
-      position.seq_index = first->value_or(end);
-      break;
-    }
-  }
+                            *index,       *start,      Now()};
   return iterators_.Encode(position);
 }
 

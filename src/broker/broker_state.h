@@ -4,12 +4,14 @@
 #include <condition_variable>
 #include <cstdint>
 #include <list>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
 
 #include <boost/asio/steady_timer.hpp>
 
+#include "broker/shard_subscription.h"
 #include "sluice/broker/broker.h"
 
 namespace sluice::broker {
@@ -22,6 +24,17 @@ struct Broker::Traffic {
   std::atomic<uint64_t> records_out{0};
   std::atomic<uint64_t> bytes_out{0};
   std::atomic<size_t> pending_writes{0};
+};
+
+// The live SubscribeToShard subscriptions, by consumer ARN and shard, for the takeover rule and
+// for ending them all when the broker stops.
+struct Broker::Subscriptions {
+  struct Entry {
+    std::weak_ptr<ShardSubscription> subscription;
+    std::chrono::steady_clock::time_point started;
+  };
+  std::mutex subscriptions_mutex;  // guards entries
+  std::map<std::string, Entry> entries;
 };
 
 // Lifecycle timers (on the io_context) and the retention sweep's thread.

@@ -67,7 +67,10 @@ std::optional<ShardIndex> ParseShardId(std::string_view id) {
 std::string ShardInfo::Id() const { return ShardIdFor(index); }
 
 SequenceNumber ShardInfo::StartingSequenceNumber() const {
-  return {created_ms / 1000, index, 0, created_ms / 1000};
+  // Index 0 like the first record, with an arrival second before the shard existed: it sorts
+  // below every record of the shard (as AWS's does) and no record ever has it, so "after the
+  // starting sequence number" can mean "from the first record".
+  return {created_ms / 1000, index, 0, std::max<int64_t>(created_ms / 1000 - 1, 0)};
 }
 
 std::optional<SequenceNumber> ShardInfo::EndingSequenceNumber() const {

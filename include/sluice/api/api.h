@@ -30,6 +30,22 @@ struct RequestContext {
 // Called exactly once with the operation's output or its failure, from any thread.
 using Reply = std::function<void(Result<Value>)>;
 
+// Where an event-stream operation (SubscribeToShard) delivers: Started once when the stream is
+// established (the initial response may go out), then Event per event, the next only after the
+// previous `delivered(true)`, then Ended. A call refused before it started gets only Ended, with
+// the error to answer the request with. Calls come one at a time, from the broker's threads.
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  virtual void Started() = 0;
+  // `event` is a value of the event stream's member shape named `event_type`
+  // ("SubscribeToShardEvent").
+  virtual void Event(std::string_view event_type, Value event,
+                     std::function<void(bool delivered)> delivered) = 0;
+  // OK when the stream ended normally; otherwise the error (an exception event once started).
+  virtual void Ended(Status status) = 0;
+};
+
 // The Kinesis operations: validates input against the official API model (AWS's texts), then
 // runs the operation's handler against the broker.
 //
@@ -53,6 +69,12 @@ class Api {
   // it. It is checked against the model's constraints (AWS's validation texts) first.
   void Invoke(const RequestContext& context, std::string_view operation, Value input,
               Reply reply) const;
+
+  // Whether the operation answers with an event stream (SubscribeToShard) rather than one reply.
+  bool IsEventStream(std::string_view operation) const;
+  // Runs an event-stream operation: validates `input` like Invoke, then streams into `sink`.
+  void Subscribe(const RequestContext& context, std::string_view operation, Value input,
+                 std::shared_ptr<EventSink> sink) const;
 
  private:
   class Impl;

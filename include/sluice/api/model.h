@@ -38,7 +38,10 @@ struct Shape {
   std::string pattern_text;
   std::optional<std::regex> pattern;
   std::vector<std::string> enum_values;
-  std::vector<Member> members;    // structures, in model order
+  std::vector<Member> members;  // structures, in model order
+  // An event stream's union of event shapes (SubscribeToShardEventStream): its members are the
+  // events and exceptions one stream can carry.
+  bool event_stream = false;
   const Shape* member = nullptr;  // lists
   const Shape* key = nullptr;     // maps
   const Shape* value = nullptr;   // maps
@@ -54,6 +57,9 @@ class ApiModel {
   // The output shape of `operation`, or nullptr when it has none (CreateStream, DeleteStream,
   // tag and retention calls) or the model has no such operation.
   const Shape* Output(std::string_view operation) const;
+  // The event stream an operation answers with (the output member whose shape is one), or
+  // nullptr for operations with one reply.
+  const Shape* EventStream(std::string_view operation) const;
   const std::vector<std::string>& operations() const { return operations_; }
 
  private:

@@ -20,6 +20,7 @@
 
 namespace sluice::broker {
 
+class ShardSubscription;
 class StreamRegistry;
 struct StreamView;
 using ViewPtr = std::shared_ptr<const StreamView>;
@@ -28,6 +29,15 @@ template <typename T>
 using Callback = std::function<void(Result<T>)>;
 struct Done {};  // the value of a write that returns nothing but success
 
+// How a SubscribeToShard subscription behaves (see Broker::SubscribeToShard).
+struct SubscriptionOptions {
+  std::chrono::milliseconds lifetime{300000};  // AWS ends a subscription after 5 minutes
+  std::chrono::milliseconds heartbeat{5000};   // an event at least this often when idle
+  std::chrono::milliseconds takeover{5000};    // a second subscription within this is refused
+  uint32_t max_event_records = 10000;
+  size_t max_event_bytes = 2 * 1024 * 1024;
+};
+
 struct BrokerOptions {
   std::chrono::milliseconds create_delay{500};
   std::chrono::milliseconds delete_delay{500};
@@ -35,6 +45,7 @@ struct BrokerOptions {
   std::chrono::milliseconds consumer_create_delay{500};  // CREATING -> ACTIVE
   std::chrono::milliseconds consumer_delete_delay{500};  // DELETING -> gone
   uint32_t consumer_limit = 20;                          // registered consumers per stream
+  SubscriptionOptions subscription;
   uint32_t default_shard_count = 4;
   uint32_t shard_limit = 500;  // open shards per account and region
   std::chrono::milliseconds retention_sweep_interval{60000};
@@ -177,6 +188,36 @@ struct ListConsumersResult {
   std::optional<std::string> next_token;
 };
 
+struct SubscribeRequest {
+  std::string consumer_arn;
+  std::string shard_id;
+  IteratorType type = IteratorType::kLatest;            // the StartingPosition's type
+  std::optional<std::string> starting_sequence_number;  // as the client sent it
+  std::optional<int64_t> timestamp_ms;
+};
+// One SubscribeToShardEvent: the records since the previous event (possibly none: a heartbeat),
+// where to resume, and, once a closed shard has been read to its end, its children.
+struct SubscribeEvent {
+  std::vector<RecordView> records;
+  SequenceNumber continuation;
+  int64_t millis_behind_latest = 0;
+  std::vector<ChildShardView> child_shards;
+};
+
+// Where a subscription delivers. The broker calls it on the io_context, one call at a time:
+// Started once (the subscription holds), then Event for each event, the next one only after the
+// previous `delivered(true)` (so a slow subscriber slows its subscription, never the broker),
+// then Ended once. A subscription refused at the start gets Ended with the reason and nothing
+// else. `delivered(false)` (the subscriber is gone) ends the subscription quietly.
+class SubscriptionSink {
+ public:
+  virtual ~SubscriptionSink() = default;
+  virtual void Started() = 0;
+  virtual void Event(SubscribeEvent event, std::function<void(bool delivered)> delivered) = 0;
+  // OK after the subscription's lifetime or at the end of a closed shard; otherwise the error.
+  virtual void Ended(Status status) = 0;
+};
+
 // Traffic through the broker since start, for /metrics.
 struct BrokerCounters {
   uint64_t records_in = 0;
@@ -231,6 +272,14 @@ class Broker {
                                                   const ListConsumersRequest& request);
   void DeregisterStreamConsumer(const Caller& caller, const ConsumerRef& ref, Callback<Done> done);
 
+  // Pushes the shard's records to an ACTIVE consumer as they commit (SubscribeToShard): from the
+  // starting position, then each commit within milliseconds, a heartbeat event when idle, for
+  // `subscription_options.lifetime`; at the end of a closed shard, its children. A second
+  // subscription of the same consumer and shard within the takeover window is refused; after
+  // it, the new one replaces the old (which ends with ResourceInUseException).
+  void SubscribeToShard(const Caller& caller, const SubscribeRequest& request,
+                        std::shared_ptr<SubscriptionSink> sink);
+
   // Routes every entry to its shard, sequences and stores them; one quorum write per call. The
   // call fails as a whole for a missing or inactive stream and invalid entries; a write the
   // quorum refuses fails every entry (InternalFailure), as AWS reports it.
@@ -269,6 +318,11 @@ class Broker {
   Result<std::pair<ViewPtr, ConsumerInfo>> FindConsumer(const Caller& caller,
                                                         const ConsumerRef& ref) const;
   uint32_t OpenShardsInNamespace(const Caller& caller) const;
+  // The sequence index where reading starts on the shard for a starting position of `type`
+  // (GetShardIterator, SubscribeToShard: `operation` names the call in error texts).
+  Result<uint64_t> StartPosition(const StreamView& view, ShardIndex index, IteratorType type,
+                                 const std::optional<std::string>& sequence_text,
+                                 std::optional<int64_t> timestamp_ms, std::string_view operation);
   // Runs `body` on the io_context after `delay`, unless the broker stopped by then.
   void After(std::chrono::milliseconds delay, std::function<void()> body);
 
@@ -283,6 +337,9 @@ class Broker {
 
   struct Traffic;
   std::unique_ptr<Traffic> traffic_;
+
+  struct Subscriptions;
+  std::unique_ptr<Subscriptions> subscriptions_;
 };
 
 }  // namespace sluice::broker

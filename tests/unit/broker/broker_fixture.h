@@ -51,6 +51,7 @@ class BrokerTest : public ::testing::Test {
     options.create_delay = options.delete_delay = options.update_delay =
         std::chrono::milliseconds(0);
     options.consumer_create_delay = options.consumer_delete_delay = consumer_delay_;
+    options.subscription = subscription_options_;
     options.clock_ms = [this] {
       auto now = std::chrono::system_clock::now() + time_travel_.load();
       return std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
@@ -103,6 +104,7 @@ class BrokerTest : public ::testing::Test {
   std::atomic<std::chrono::milliseconds> time_travel_{std::chrono::milliseconds(0)};
   // A consumer's CREATING and DELETING phases (takes effect at the next Open).
   std::chrono::milliseconds consumer_delay_{0};
+  SubscriptionOptions subscription_options_;  // takes effect at the next Open
   // Each node's fault injector; they survive a reopen.
   std::map<std::string, std::shared_ptr<replication::testing::FaultControl>> controls_;
 };
