@@ -4,6 +4,8 @@
 #include <random>
 
 #include "protocol/credentials.h"
+#include "protocol/error_response.h"
+#include "protocol/event_stream_response.h"
 #include "protocol/wire_codec.h"
 #include "sluice/api/model.h"
 #include "sluice/common/log.h"
@@ -33,16 +35,6 @@ std::string MediaType(std::string_view content_type) {
   while (!type.empty() && std::isspace(static_cast<unsigned char>(type.back()))) type.pop_back();
   for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return type;
-}
-
-net::HttpResponse ErrorResponse(const Status& status, const WireCodec& codec,
-                                const std::string& request_id) {
-  net::HttpResponse response;
-  response.status = ToWire(status.code()).http_status;
-  response.headers = {{"Content-Type", std::string(codec.content_type())},
-                      {"x-amzn-RequestId", request_id}};
-  response.body = codec.EncodeError(status);
-  return response;
 }
 
 }  // namespace
@@ -117,6 +109,17 @@ void Frontend::Handle(net::HttpRequest request, std::shared_ptr<net::ResponseWri
 
   OperationCounters* counters = counters_.find(operation)->second.get();
   counters->requests.fetch_add(1, std::memory_order_relaxed);
+  if (const api::Shape* events = model.EventStream(operation)) {
+    auto sink = std::make_shared<EventStreamResponse>(
+        std::move(writer), *codec, *events, request_id,
+        [counters, request_id, operation](const Status& status) {
+          counters->errors.fetch_add(1, std::memory_order_relaxed);
+          if (ToWire(status.code()).http_status >= 500) {
+            Logger("protocol")->warn("{} {} failed: {}", request_id, operation, status.message());
+          }
+        });
+    return api_.Subscribe(context, operation, std::move(input).value(), std::move(sink));
+  }
   api_.Invoke(
       context, operation, std::move(input).value(),
       [writer = std::move(writer), request_id, codec, output = model.Output(operation), operation,

@@ -33,6 +33,8 @@ class BrokerFixture : public ::testing::Test {
     broker::BrokerOptions options;
     options.create_delay = options.delete_delay = options.update_delay =
         std::chrono::milliseconds(0);
+    options.consumer_create_delay = options.consumer_delete_delay = std::chrono::milliseconds(0);
+    options.subscription.lifetime = std::chrono::milliseconds(300);  // a whole stream, quickly
     options.clock_ms = [this] { return now_ms_.load(); };
     broker_ =
         std::make_unique<broker::Broker>(io_.io(), *store_, broker::IteratorCodec(key), options);

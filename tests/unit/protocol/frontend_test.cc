@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "protocol/event_stream.h"
 #include "support/broker_fixture.h"
 #include "support/captured_response.h"
 
@@ -218,6 +219,58 @@ TEST_F(FrontendTest, OperationCountsListEveryOperationWithItsRequestsAndErrors) 
   EXPECT_EQ(find("DescribeStream").requests, 1u);
   EXPECT_EQ(find("DescribeStream").errors, 1u);
   EXPECT_EQ(find("PutRecord").requests, 0u);
+}
+
+// SubscribeToShard answers with an event stream: an initial response, then the records as
+// SubscribeToShardEvent messages in the request's encoding, until the subscription ends.
+TEST_F(FrontendTest, SubscribeToShardStreamsEventMessages) {
+  ASSERT_EQ(Call("CreateStream", R"({"StreamName":"s","ShardCount":1})").status, 200);
+  const std::string stream_arn = "arn:aws:kinesis:us-east-1:000000000000:stream/s";
+  auto registered =
+      Call("RegisterStreamConsumer", R"({"StreamARN":")" + stream_arn + R"(","ConsumerName":"r"})");
+  ASSERT_EQ(registered.status, 200) << registered.body;
+  const std::string consumer = stream_arn + "/consumer/r:1701760153";
+  ASSERT_EQ(Call("PutRecord", R"({"StreamName":"s","Data":"AAEC","PartitionKey":"k"})").status,
+            200);
+
+  auto response = Call("SubscribeToShard", R"({"ConsumerARN":")" + consumer +
+                                               R"(","ShardId":"shardId-000000000000",)"
+                                               R"("StartingPosition":{"Type":"TRIM_HORIZON"}})");
+  ASSERT_EQ(response.status, 200);
+  ASSERT_FALSE(response.headers.empty());
+  EXPECT_EQ(response.headers[0].first, "Content-Type");
+  EXPECT_EQ(response.headers[0].second, "application/vnd.amazon.eventstream");
+  std::vector<EventStreamMessage> messages;
+  std::string_view rest = response.body;
+  while (!rest.empty()) {
+    const uint32_t length = EventStreamMessageLength(rest);
+    ASSERT_TRUE(length > 0 && length <= rest.size());
+    auto message = DecodeEventStreamMessage(rest.substr(0, length));
+    ASSERT_TRUE(message.ok()) << message.status().message();
+    messages.push_back(*message);
+    rest.remove_prefix(length);
+  }
+  ASSERT_GE(messages.size(), 2u);
+  EXPECT_EQ(*messages[0].Header(":event-type"), "initial-response");
+  EXPECT_EQ(messages[0].payload, "{}");
+  const EventStreamMessage& event = messages[1];
+  EXPECT_EQ(*event.Header(":message-type"), "event");
+  EXPECT_EQ(*event.Header(":event-type"), "SubscribeToShardEvent");
+  EXPECT_EQ(*event.Header(":content-type"), kJson11);
+  EXPECT_NE(event.payload.find(R"("Data":"AAEC","PartitionKey":"k")"), std::string::npos)
+      << event.payload;
+  EXPECT_NE(event.payload.find(R"("ApproximateArrivalTimestamp":1701760153.593)"),
+            std::string::npos)
+      << event.payload;
+  EXPECT_NE(event.payload.find(R"("MillisBehindLatest":0)"), std::string::npos) << event.payload;
+
+  // Refused before the stream starts: an ordinary error answer.
+  ExpectResponse(Call("SubscribeToShard", R"({"ConsumerARN":")" + stream_arn +
+                                              R"(/consumer/nobody:1","ShardId":"shardId-0",)"
+                                              R"("StartingPosition":{"Type":"LATEST"}})"),
+                 400, kJson11,
+                 R"({"__type":"ResourceNotFoundException","message":"Consumer )" + stream_arn +
+                     R"(/consumer/nobody:1 under stream s and account 000000000000 not found."})");
 }
 
 }  // namespace
