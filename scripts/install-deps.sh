@@ -8,6 +8,7 @@ packages=(
   libboost1.81-all-dev librocksdb-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libssl-dev
   libnghttp2-dev libgtest-dev libgmock-dev clang-format
   python3 python3-boto3 awscli
+  golang-go golang-github-aws-aws-sdk-go-v2-dev
 )
 
 missing=()
