@@ -15,7 +15,6 @@ namespace sluice::protocol {
 namespace {
 
 constexpr std::string_view kTargetPrefix = "Kinesis_20131202.";
-constexpr std::string_view kCbor11 = "application/x-amz-cbor-1.1";
 
 std::string NewRequestId() {
   static thread_local std::mt19937_64 generator{std::random_device{}()};
@@ -78,11 +77,6 @@ void Frontend::Handle(net::HttpRequest request, std::shared_ptr<net::ResponseWri
   }
   const bool known = !operation.empty() && api_.HasOperation(operation);
   if (codec == nullptr) {
-    if (content_type == kCbor11) {
-      return fail(Status(ErrorCode::kSerialization,
-                         "CBOR (application/x-amz-cbor-1.1) is not supported yet; configure the "
-                         "client to use JSON (for the Java SDK: -Daws.cborEnabled=false)."));
-    }
     if (target.empty()) {
       return fail(Status(ErrorCode::kAccessDenied,
                          "Unable to determine service/operation name to be authorized"));

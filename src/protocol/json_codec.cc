@@ -139,18 +139,6 @@ Status Read(const Shape& shape, Value& value) {
   return Status::Ok();
 }
 
-// The shape of member `name` of a structure or map value of `shape`; nullptr when the model
-// does not say (no shape, or a member the model lacks).
-const Shape* ChildShape(const Shape* shape, std::string_view name) {
-  if (shape == nullptr) return nullptr;
-  if (shape->type == Shape::Type::kMap) return shape->value;
-  if (shape->type != Shape::Type::kStructure) return nullptr;
-  for (const auto& member : shape->members) {
-    if (member.name == name) return member.shape;
-  }
-  return nullptr;
-}
-
 // Turns a neutral reply into JSON 1.1, in place. Bytes become base64 wherever they are (JSON has
 // no other way to carry them); milliseconds become seconds only where the model says Timestamp,
 // since a Long such as MillisBehindLatest is an integer too.
@@ -168,7 +156,7 @@ void Write(const Shape* shape, Value& value) {
         shape != nullptr && shape->type == Shape::Type::kList ? shape->member : nullptr;
     for (auto& item : value) Write(member, item);
   } else if (value.is_object()) {
-    for (auto& [name, item] : value.items()) Write(ChildShape(shape, name), item);
+    for (auto& [name, item] : value.items()) Write(MemberShape(shape, name), item);
   }
 }
 

@@ -9,11 +9,11 @@
 
 namespace sluice::protocol {
 
-// One wire encoding of Kinesis requests and replies (AWS JSON 1.1 today, CBOR 1.1 later). A codec
-// turns a request body into the encoding-neutral api::Value the handlers work with (blobs are
-// binary values, timestamps integer epoch milliseconds; see api.h) and turns a neutral reply or
-// a failure back into a body. Both directions walk the operation's shape from the API model:
-// that is how a codec tells a timestamp from a Long and a blob from a string.
+// One wire encoding of Kinesis requests and replies: AWS JSON 1.1 (json_codec.h) or CBOR 1.1
+// (cbor_codec.h). A codec turns a request body into the encoding-neutral api::Value the handlers
+// work with (blobs are binary values, timestamps integer epoch milliseconds; see api.h) and turns
+// a neutral reply or a failure back into a body. Both directions walk the operation's shape from
+// the API model: that is how a codec tells a timestamp from a Long and a blob from a string.
 //
 // Implementations are immutable and thread-safe.
 class WireCodec {
@@ -38,6 +38,11 @@ class WireCodec {
   // The body of an error reply.
   virtual std::string EncodeError(const Status& status) const = 0;
 };
+
+// The shape of member `name` of a value of `shape` (a structure's member, a map's values);
+// nullptr when the model does not say (no shape, another type, a member the model lacks).
+// Encoders walk replies with it.
+const api::Shape* MemberShape(const api::Shape* shape, std::string_view name);
 
 // The codec for a request's media type (lower-cased, without parameters), or nullptr when Sluice
 // does not speak that encoding. The one place that maps content types to encodings.

@@ -25,9 +25,10 @@ struct OperationCount {
 };
 
 // Turns HTTP requests into Kinesis calls and their results into AWS-shaped responses:
-// `POST /` with X-Amz-Target, AWS JSON 1.1 (and legacy application/json), the presence and shape
-// of SigV4 credentials, `x-amzn-RequestId` on every answer. It serves every request it is given
-// as an API call; the app routes the operator paths (/health, /metrics, /_sluice/) elsewhere.
+// `POST /` with X-Amz-Target, AWS JSON 1.1 (and legacy application/json) or CBOR 1.1 with each
+// reply in the request's encoding, the presence and shape of SigV4 credentials,
+// `x-amzn-RequestId` on every answer. It serves every request it is given as an API call; the app
+// routes the operator paths (/health, /metrics, /_sluice/) elsewhere.
 //
 // Thread-safe; Handle runs on a connection's strand and may answer later from a storage thread.
 class Frontend {

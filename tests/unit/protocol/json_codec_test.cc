@@ -203,7 +203,8 @@ TEST(JsonCodecTest, ContentTypesPickTheirCodec) {
   EXPECT_EQ(CodecFor("application/x-amz-json-1.1")->content_type(), "application/x-amz-json-1.1");
   ASSERT_NE(CodecFor("application/json"), nullptr);
   EXPECT_EQ(CodecFor("application/json")->content_type(), "application/json");
-  EXPECT_EQ(CodecFor("application/x-amz-cbor-1.1"), nullptr);
+  ASSERT_NE(CodecFor("application/x-amz-cbor-1.1"), nullptr);
+  EXPECT_EQ(CodecFor("application/x-amz-cbor-1.1")->content_type(), "application/x-amz-cbor-1.1");
   EXPECT_EQ(CodecFor("application/x-amz-json-1.0"), nullptr);
   EXPECT_EQ(CodecFor(""), nullptr);
   EXPECT_EQ(FallbackCodec().content_type(), "application/x-amz-json-1.1");
