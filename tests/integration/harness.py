@@ -422,14 +422,14 @@ class SluiceServer:
         return self.http_request("GET", "/health")[0]
 
 
-def signed_headers(operation, body, region=REGION):
-    """SigV4 headers for a raw Kinesis JSON request (so raw tests send what boto3 would)."""
+def signed_headers(operation, body, region=REGION, content_type="application/x-amz-json-1.1"):
+    """SigV4 headers for a raw Kinesis request (so raw tests send what boto3 would)."""
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
 
     request = AWSRequest(method="POST", url="http://127.0.0.1/", data=body, headers={
-        "Content-Type": "application/x-amz-json-1.1",
+        "Content-Type": content_type,
         "X-Amz-Target": f"Kinesis_20131202.{operation}",
     })
     SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "kinesis", region).add_auth(request)
