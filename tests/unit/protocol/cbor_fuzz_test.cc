@@ -20,7 +20,7 @@ namespace {
 using api::ApiModel;
 using api::Value;
 
-constexpr int kIterations = 20000;
+constexpr int kIterations = 50000;
 
 // Bytes that start the items most likely to trip a decoder: long and indefinite lengths, breaks,
 // tags, floats, reserved values.
