@@ -6,6 +6,7 @@ with cbor2. Records cross between JSON and CBOR to show that handlers never see 
 """
 
 import base64
+import http.client
 import json
 import sys
 import time
@@ -209,6 +210,66 @@ class CborTest(harness.ServerTestCase):
                                          "Data": "aGk="}, "SerializationException")
         self.assertEqual(reply["Message"], "class java.lang.String can not be converted to a Blob")
         self.assertEqual(self.server.health_status(), 200)
+
+    def test_subscribe_to_shard_speaks_cbor(self):
+        """SubscribeToShard as the Java SDK v2 sends it: a CBOR request, event-stream messages
+        whose payloads are CBOR (byte-string Data, tag 1 arrival times)."""
+        self.call("CreateStream", {"StreamName": "cbor-subscribe", "ShardCount": 1})
+        arn = self.call("DescribeStreamSummary", {"StreamName": "cbor-subscribe"})[
+            "StreamDescriptionSummary"]["StreamARN"]
+        consumer = self.call("RegisterStreamConsumer", {"StreamARN": arn, "ConsumerName": "java"})[
+            "Consumer"]["ConsumerARN"]
+        deadline = time.monotonic() + 10
+        while self.call("DescribeStreamConsumer", {"ConsumerARN": consumer})[
+                "ConsumerDescription"]["ConsumerStatus"] != "ACTIVE":
+            self.assertLess(time.monotonic(), deadline, "the consumer never became ACTIVE")
+            time.sleep(0.05)
+        data = b"\x00\xffcbor"
+        self.call("PutRecord", {"StreamName": "cbor-subscribe", "Data": data, "PartitionKey": "k"})
+
+        body = cbor2.dumps({"ConsumerARN": consumer, "ShardId": "shardId-000000000000",
+                            "StartingPosition": {"Type": "TRIM_HORIZON"}})
+        connection = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=10)
+        try:
+            connection.request("POST", "/", body,
+                               harness.signed_headers("SubscribeToShard", body, content_type=CBOR))
+            response = connection.getresponse()
+            self.assertEqual(response.status, 200)
+            self.assertEqual(response.getheader("content-type"),
+                             "application/vnd.amazon.eventstream")
+            initial = read_event_message(response)
+            self.assertEqual(initial[":event-type"], "initial-response")
+            self.assertEqual(initial[":content-type"], CBOR)
+            event = read_event_message(response)
+            self.assertEqual(event[":message-type"], "event")
+            self.assertEqual(event[":event-type"], "SubscribeToShardEvent")
+            payload = loads(event["payload"])
+            self.assertEqual([r["Data"] for r in payload["Records"]], [data])
+            self.assertGreater(millis(payload["Records"][0]["ApproximateArrivalTimestamp"]),
+                               1_600_000_000_000)
+            self.assertIsInstance(payload["ContinuationSequenceNumber"], str)
+            self.assertEqual(payload["MillisBehindLatest"], 0)
+        finally:
+            connection.close()
+
+
+def read_event_message(response):
+    """The next AWS event-stream message of a streamed body: its string headers and payload."""
+    prelude = response.read(12)
+    total = int.from_bytes(prelude[0:4], "big")
+    headers_length = int.from_bytes(prelude[4:8], "big")
+    rest = response.read(total - 12)
+    headers, at = {}, 0
+    while at < headers_length:
+        name_length = rest[at]
+        name = rest[at + 1:at + 1 + name_length].decode()
+        at += 1 + name_length
+        assert rest[at] == 7, f"header {name} is not a string"
+        value_length = int.from_bytes(rest[at + 1:at + 3], "big")
+        headers[name] = rest[at + 3:at + 3 + value_length].decode()
+        at += 3 + value_length
+    headers["payload"] = rest[headers_length:-4]
+    return headers
 
 
 if __name__ == "__main__":
