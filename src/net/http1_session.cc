@@ -41,30 +41,6 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 // How much to ask for when waiting for the first bytes of a request or draining a closing one.
 constexpr size_t kReadChunk = 16 * 1024;
 
-// Reports what became of a chunk, if anyone asked. A throwing callback must not stop the others
-// from being told.
-void Report(WriteDone& done, bool delivered) noexcept {
-  if (!done) return;
-  try {
-    done(delivered);
-  } catch (...) {
-    // The producer's bug; the connection goes on (or is already closing).
-  }
-}
-
-// Holds one request in the server's in-flight count until the response is written or the
-// connection is closed.
-class InFlightRequest {
- public:
-  explicit InFlightRequest(std::atomic<size_t>& count) : count_(count) { count_.fetch_add(1); }
-  ~InFlightRequest() { count_.fetch_sub(1); }
-  InFlightRequest(const InFlightRequest&) = delete;
-  InFlightRequest& operator=(const InFlightRequest&) = delete;
-
- private:
-  std::atomic<size_t>& count_;
-};
-
 // One HTTP/1.x connection: reads a request, hands it to the handler with a StrandResponseWriter,
 // frames what the writer sends (Content-Length, chunked, or until close for HTTP/1.0), and loops
 // while the connection is kept alive. Every member function except Shutdown() runs on the
@@ -290,10 +266,10 @@ class Http1Session : public Connection,
 
   void OnResponseWrite(uint64_t exchange, std::string chunk, WriteDone done) override {
     Guarded([&] {
-      if (!Current(exchange)) return Report(done, false);
+      if (!Current(exchange)) return ReportWriteDone(done, false);
       if (!response_started_) {
         AbortResponse("body written before the response was started");
-        return Report(done, false);
+        return ReportWriteDone(done, false);
       }
       QueueBody(std::move(chunk), std::move(done));
     });
@@ -339,11 +315,11 @@ class Http1Session : public Connection,
     switch (framing_) {
       case BodyFraming::kNone:
         // HEAD, 204 and 304 have no body; the producer need not know.
-        return Report(done, true);
+        return ReportWriteDone(done, true);
       case BodyFraming::kContentLength:
         if (chunk.size() > declared_length_ - body_bytes_) {
           AbortResponse("body longer than the declared content length");
-          return Report(done, false);
+          return ReportWriteDone(done, false);
         }
         body_bytes_ += chunk.size();
         return Queue({}, std::move(chunk), {}, std::move(done));
@@ -428,7 +404,7 @@ class Http1Session : public Connection,
       log().debug("connection {}: writing the response failed: {}", remote_address_, ec.message());
       CloseNow();
     }
-    for (Outgoing& piece : sent) Report(piece.done, !ec);
+    for (Outgoing& piece : sent) ReportWriteDone(piece.done, !ec);
     if (ec) return;
     Flush();
   }
@@ -502,7 +478,7 @@ class Http1Session : public Connection,
     // Queued output will never be written; what is being written completes with an error.
     std::vector<Outgoing> unsent;
     unsent.swap(outgoing_);
-    for (Outgoing& piece : unsent) Report(piece.done, false);
+    for (Outgoing& piece : unsent) ReportWriteDone(piece.done, false);
     try {
       beast::error_code ignored;
       tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);

@@ -68,6 +68,20 @@ class ConnectionSlot {
   uint64_t id_ = 0;
 };
 
+// Holds one request in the server's in-flight count (HttpServer::InFlight) from the moment it is
+// handed to the handler until its response is written to the end or abandoned with its
+// connection or stream. Any thread.
+class InFlightRequest {
+ public:
+  explicit InFlightRequest(std::atomic<size_t>& count) : count_(count) { count_.fetch_add(1); }
+  ~InFlightRequest() { count_.fetch_sub(1); }
+  InFlightRequest(const InFlightRequest&) = delete;
+  InFlightRequest& operator=(const InFlightRequest&) = delete;
+
+ private:
+  std::atomic<size_t>& count_;
+};
+
 // What every connection of one server shares. Outlives the HttpServer while connections hold
 // it, so a session never touches a destroyed server. Immutable after Start() except for
 // `stopping` and the registry, which are thread-safe.

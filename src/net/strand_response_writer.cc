@@ -61,6 +61,15 @@ void StrandResponseWriter::Abort(std::string_view why) {
   });
 }
 
+void ReportWriteDone(WriteDone& done, bool delivered) noexcept {
+  if (!done) return;
+  try {
+    done(delivered);
+  } catch (...) {
+    // See the declaration: the producer's bug, not the connection's.
+  }
+}
+
 void StrandResponseWriter::Refuse(WriteDone done) {
   if (!done) return;
   asio::post(strand_, [done = std::move(done)] { done(false); });

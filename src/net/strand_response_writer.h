@@ -66,4 +66,8 @@ class StrandResponseWriter final : public ResponseWriter {
   std::atomic<bool> closed_{false};
 };
 
+// Tells `done`, if set, what became of its chunk. A throwing callback is the producer's bug: it
+// is swallowed so that the other chunks' callbacks still run and the connection goes on.
+void ReportWriteDone(WriteDone& done, bool delivered) noexcept;
+
 }  // namespace sluice::net
