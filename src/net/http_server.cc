@@ -56,8 +56,8 @@ class HttpServer::Impl {
     SLUICE_RETURN_IF_ERROR(listener->Open());
     listener->Run();
     listener_ = std::move(listener);
-    context_->log->info("listening on {}:{} (HTTP/1.1{})", options.host, listener_->port(),
-                        context_->tls ? ", TLS" : "; TLS not configured");
+    context_->log->info("listening on {}:{} (HTTP/1.1 and HTTP/2{})", options.host,
+                        listener_->port(), context_->tls ? ", TLS" : "; TLS not configured");
     return Status::Ok();
   }
 

@@ -10,6 +10,9 @@
 #include <boost/beast/core/bind_handler.hpp>
 
 #include "net/http1_session.h"
+#include "net/http2_session.h"
+#include "net/http2_wire.h"
+#include "net/tls_context.h"
 
 namespace sluice::net {
 namespace {
@@ -20,7 +23,8 @@ namespace ssl = boost::asio::ssl;
 
 // The first byte of a TLS record carrying a handshake message (the ClientHello).
 constexpr unsigned char kTlsHandshakeRecord = 0x16;
-// Enough for any first read; one byte decides.
+// Enough for any first read. One byte tells TLS from plain; a plain connection may need up to
+// the 24 bytes of the HTTP/2 preface, which can arrive in pieces.
 constexpr size_t kFirstReadBytes = 4096;
 
 std::string FormatPeer(const asio::ip::tcp::socket& socket) {
@@ -75,11 +79,7 @@ void ProtocolDetector::OnFirstBytes(beast::error_code ec, std::size_t bytes) {
     }
     buffer_.commit(bytes);
     const auto* first = static_cast<const unsigned char*>(buffer_.data().data());
-    if (*first != kTlsHandshakeRecord) {
-      handed_off_ = true;
-      return StartHttp1Session(context_, std::move(stream_), std::move(buffer_), std::move(slot_),
-                               remote_address_);
-    }
+    if (*first != kTlsHandshakeRecord) return OnPlainBytes();
     if (!context_->tls) {
       context_->log->info(
           "connection {}: TLS ClientHello, but no TLS certificate is configured; closing",
@@ -100,6 +100,27 @@ void ProtocolDetector::OnFirstBytes(beast::error_code ec, std::size_t bytes) {
   }
 }
 
+void ProtocolDetector::OnPlainBytes() {
+  const std::string_view seen(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+  switch (MatchHttp2Preface(seen)) {
+    case PrefaceMatch::kPartial:
+      // The read timeout set in Detect() still bounds the whole wait.
+      stream_.async_read_some(buffer_.prepare(kFirstReadBytes),
+                              [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
+                                self->OnFirstBytes(ec, bytes);
+                              });
+      return;
+    case PrefaceMatch::kComplete:
+      handed_off_ = true;
+      return StartHttp2Session(context_, std::move(stream_), std::move(buffer_), std::move(slot_),
+                               remote_address_);
+    case PrefaceMatch::kMismatch:
+      handed_off_ = true;
+      return StartHttp1Session(context_, std::move(stream_), std::move(buffer_), std::move(slot_),
+                               remote_address_);
+  }
+}
+
 void ProtocolDetector::OnHandshake(beast::error_code ec, std::size_t bytes_used) {
   try {
     if (ec) {
@@ -111,10 +132,14 @@ void ProtocolDetector::OnHandshake(beast::error_code ec, std::size_t bytes_used)
     const unsigned char* alpn = nullptr;
     unsigned int alpn_length = 0;
     SSL_get0_alpn_selected(tls_stream_->native_handle(), &alpn, &alpn_length);
-    // Only "http/1.1" (or no ALPN) is offered today; "h2" would start an HTTP/2 session here.
-    context_->log->trace("connection {}: TLS established, ALPN '{}'", remote_address_,
-                         std::string_view(reinterpret_cast<const char*>(alpn), alpn_length));
+    const std::string_view protocol(reinterpret_cast<const char*>(alpn), alpn_length);
+    context_->log->trace("connection {}: TLS established, ALPN '{}'", remote_address_, protocol);
     handed_off_ = true;
+    // HTTP/2 over TLS is negotiated by ALPN only (RFC 9113, 3.2); without it, HTTP/1.1.
+    if (protocol == kAlpnHttp2) {
+      return StartHttp2Session(context_, std::move(*tls_stream_), std::move(buffer_),
+                               std::move(slot_), remote_address_);
+    }
     StartHttp1Session(context_, std::move(*tls_stream_), std::move(buffer_), std::move(slot_),
                       remote_address_);
   } catch (const std::exception& e) {

@@ -15,11 +15,12 @@ namespace sluice::net {
 
 // The first stage of every accepted connection: reads the first bytes (within the read
 // timeout) and decides what the connection speaks. A TLS ClientHello (first byte 0x16) gets a
-// TLS handshake, when TLS is configured, and then a session for the ALPN protocol; anything
-// else is plain HTTP/1.x. The bytes already read are handed to the session.
+// TLS handshake, when TLS is configured, and then the session for the ALPN protocol ("h2":
+// HTTP/2, else HTTP/1.1). On a plain connection the HTTP/2 client preface
+// ("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") selects h2c with prior knowledge; bytes that stop
+// matching it are HTTP/1.x. The bytes already read are handed to the session.
 //
-// This is the one place that picks a session type: an HTTP/2 session joins here, chosen by
-// ALPN "h2" after the handshake or by the h2c preface ("PRI * HTTP/2.0") on plain connections.
+// This is the one place that picks a session type.
 //
 // Threads: runs on the connection's strand (the executor of the accepted socket). Shutdown()
 // may be called from any thread.
@@ -34,6 +35,8 @@ class ProtocolDetector : public Connection, public std::enable_shared_from_this<
  private:
   void Detect();
   void OnFirstBytes(boost::beast::error_code ec, std::size_t bytes);
+  // Plain text so far: HTTP/2 preface, HTTP/1.x, or too few bytes to tell.
+  void OnPlainBytes();
   void OnHandshake(boost::beast::error_code ec, std::size_t bytes_used);
   void Close();
 

@@ -13,10 +13,10 @@ namespace {
 namespace ssl = boost::asio::ssl;
 
 // Wire format of the ALPN list the server accepts (length-prefixed ids), in preference order.
-constexpr unsigned char kServerAlpn[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+constexpr unsigned char kServerAlpn[] = {2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
 
-// OpenSSL's ALPN callback: the first of our protocols the client also offers. Without overlap
-// the handshake goes on without ALPN (the client then speaks HTTP/1.1 or gives up).
+// OpenSSL's ALPN callback: the first of our protocols (in our order) the client also offers.
+// Without overlap the handshake goes on without ALPN (the client then speaks HTTP/1.1 or gives up).
 int SelectAlpn(SSL* /*ssl*/, const unsigned char** out, unsigned char* out_len,
                const unsigned char* in, unsigned int in_len, void* /*arg*/) {
   unsigned char* selected = nullptr;

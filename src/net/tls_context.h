@@ -10,8 +10,8 @@
 
 namespace sluice::net {
 
-// The ALPN protocol ids the server offers, most preferred first. HTTP/2 ("h2") joins this list
-// when an h2 session exists.
+// The ALPN protocol ids the server offers, most preferred first: HTTP/2, then HTTP/1.1.
+inline constexpr std::string_view kAlpnHttp2 = "h2";
 inline constexpr std::string_view kAlpnHttp11 = "http/1.1";
 
 // Builds the server's TLS context from a PEM certificate chain and private key: TLS 1.2 or

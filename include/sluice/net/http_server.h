@@ -45,7 +45,7 @@ using RequestHandler =
 // looks on the wire (status, body), since only it knows the protocol's error format.
 enum class RejectReason {
   kBodyTooLarge,    // Content-Length or the body read so far exceeds max_body_bytes
-  kHeaderTooLarge,  // request line + headers exceed max_header_bytes
+  kHeaderTooLarge,  // request line + headers (HTTP/2: the header list) exceed max_header_bytes
   kMalformed,       // not parseable as HTTP
 };
 using RejectionResponder = std::function<HttpResponse(RejectReason)>;
@@ -55,18 +55,26 @@ struct ServerOptions {
   uint16_t port = 4567;  // 0 picks a free port; see HttpServer::port()
   size_t max_body_bytes = 16 << 20;
   size_t max_header_bytes = 64 << 10;
-  std::chrono::milliseconds read_timeout{30000};   // a started request must arrive within this
-  std::chrono::milliseconds idle_timeout{120000};  // an idle keep-alive connection is closed
-  // Per connection: response body bytes a handler may queue ahead of the socket. A Write that
-  // finds this many queued aborts the response, so a peer that stops reading costs bounded
-  // memory; one chunk larger than this is fine when the queue is empty.
+  std::chrono::milliseconds read_timeout{30000};  // a started request must arrive within this
+  // An idle connection is closed: HTTP/1.1 between requests, HTTP/2 with no stream open (after
+  // a GOAWAY).
+  std::chrono::milliseconds idle_timeout{120000};
+  // Per response (so per connection on HTTP/1.1, per stream on HTTP/2): body bytes a handler
+  // may queue ahead of the socket. A Write that finds this many queued aborts the response, so
+  // a peer that stops reading costs bounded memory; one chunk larger than this is fine when the
+  // queue is empty.
   size_t max_queued_response_bytes = 1 << 20;
+  // HTTP/2: streams one connection may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS).
+  uint32_t max_concurrent_streams = 128;
   std::filesystem::path tls_cert;  // PEM; both set, or both empty for plain HTTP only
   std::filesystem::path tls_key;
 };
 
-// One TCP port serving HTTP/1.1 in plain text and over TLS: the first byte of a connection
-// tells a TLS ClientHello (0x16) from plain HTTP.
+// One TCP port serving HTTP/1.1 and HTTP/2 in plain text and over TLS: the first byte of a
+// connection tells a TLS ClientHello (0x16) from plain HTTP; over TLS, ALPN picks "h2" or
+// "http/1.1"; in plain text, the HTTP/2 client preface selects h2c (prior knowledge). Each
+// HTTP/2 stream is one request to the handler, the header block's size bounded by
+// max_header_bytes and its body by max_body_bytes as on HTTP/1.1.
 //
 // Threads: accepts and sessions run on the io_context's threads, each connection on its own
 // strand. The ResponseWriter may be used from any thread; it posts to the connection's strand.

@@ -30,7 +30,8 @@ using WriteDone = std::function<void(bool delivered)>;
 // many chunks as it likes, then Finish. One-shot replies and streams (event streams, say) go
 // through the same path. The framing is the transport's business: HTTP/1.1 sends a body of known
 // length with Content-Length and a streamed one chunked (HTTP/1.0: until the connection closes);
-// HTTP/2 sends DATA frames. Handlers hold the writer by shared_ptr.
+// HTTP/2 sends DATA frames and ends the stream (after an abort: RST_STREAM). Handlers hold the
+// writer by shared_ptr.
 //
 // Threads: every member may be called from any thread; calls are forwarded, in the order they
 // were made, to the connection's strand. Calls from several threads at once are safe but their
@@ -41,9 +42,11 @@ using WriteDone = std::function<void(bool delivered)>;
 // a 500 and the connection closes; after Start the connection closes without completing the
 // body, so the peer sees a truncated response rather than a short one that looks whole.
 //
-// Backpressure: each connection bounds the body bytes queued but not yet written
-// (ServerOptions::max_queued_response_bytes). A Write that finds the queue over the bound
-// aborts the response. A producer that writes its next chunk only once the previous `done`
+// Backpressure: each response bounds the body bytes queued but not yet written
+// (ServerOptions::max_queued_response_bytes; on HTTP/2, where streams share a connection, each
+// stream has its own bound, and "written" means taken into DATA frames as the peer's flow-control
+// window allows and those frames written to the socket). A Write that finds the queue over the
+// bound aborts the response. A producer that writes its next chunk only once the previous `done`
 // has reported true never meets the bound.
 class ResponseWriter {
  public:

@@ -86,11 +86,19 @@ TEST_F(HttpServerTest, HttpsOnTheSamePortNegotiatesHttp11) {
   EXPECT_EQ(response->body(), "GET /plain\n");
 }
 
-TEST_F(HttpServerTest, TlsClientOfferingOnlyH2FallsBackToHttp11) {
+TEST_F(HttpServerTest, TlsClientOfferingH2Negotiates) {
   HttpServer* server = StartServer();
   ASSERT_NE(server, nullptr);
   TestClient secure(/*tls=*/true);
   ASSERT_FALSE(secure.Connect(server->port(), "h2"));
+  EXPECT_EQ(secure.AlpnSelected(), "h2");  // http2_test.cc speaks HTTP/2 over it
+}
+
+TEST_F(HttpServerTest, TlsClientWithoutAlpnGetsHttp11) {
+  HttpServer* server = StartServer();
+  ASSERT_NE(server, nullptr);
+  TestClient secure(/*tls=*/true);
+  ASSERT_FALSE(secure.Connect(server->port()));
   EXPECT_EQ(secure.AlpnSelected(), "");
   auto response = secure.Roundtrip(MakeRequest(http::verb::get, "/"));
   ASSERT_TRUE(response);

@@ -148,7 +148,10 @@ void ServerFixture::Produce(std::shared_ptr<ResponseWriter> writer) {
       writer->Write(std::move(chunk), [delivered](bool ok) { delivered->set_value(ok); });
       if (future.wait_for(300ms) == std::future_status::timeout) producer_stalled_ = true;
       // Then wait as long as it takes: the test reads eventually, or closes the connection.
-      if (!future.get()) return;
+      if (!future.get()) {
+        ++produce_refused_;
+        return;
+      }
       ++produced_chunks_;
     }
     writer->Finish();

@@ -52,6 +52,7 @@ class ServerFixture : public ::testing::Test {
   static constexpr int kFloodChunks = 4096;
   std::atomic<bool> producer_stalled_{false};
   std::atomic<int> produced_chunks_{0};
+  std::atomic<int> produce_refused_{0};  // "/produce" writes reported done(false)
   std::atomic<int> flood_delivered_{0};
   std::atomic<int> flood_refused_{0};
 
