@@ -49,6 +49,8 @@ const std::vector<Setting>& Settings() {
        &Config::node_timeout_ms},
       {"shard-limit", "open shards allowed per account and region", &Config::shard_limit},
       {"max-body-bytes", "largest request body accepted", &Config::max_body_bytes},
+      {"max-concurrent-streams", "HTTP/2 streams one connection may have open at once",
+       &Config::max_concurrent_streams},
       {"retention-sweep-ms", "how often expired records are deleted from disk",
        &Config::retention_sweep_ms},
       {"shutdown-grace-ms",
@@ -106,6 +108,10 @@ Status CheckValues(const Config& config) {
   }
   if (config.listen.rfind(':') == std::string::npos) {
     return Status(ErrorCode::kInvalidArgument, "listen must be HOST:PORT");
+  }
+  if (config.max_concurrent_streams < 1 || config.max_concurrent_streams > (int64_t{1} << 31) - 1) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "max-concurrent-streams must be between 1 and 2147483647");
   }
   for (int64_t delay : {config.create_stream_ms, config.delete_stream_ms, config.update_stream_ms,
                         config.create_consumer_ms, config.delete_consumer_ms}) {

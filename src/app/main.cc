@@ -45,6 +45,7 @@ int Run(const Config& config) {
   }
   server_options.port = static_cast<uint16_t>(std::stoi(config.listen.substr(colon + 1)));
   server_options.max_body_bytes = static_cast<size_t>(config.max_body_bytes);
+  server_options.max_concurrent_streams = static_cast<uint32_t>(config.max_concurrent_streams);
   server_options.tls_cert =
       config.tls_cert.empty() ? data_dir / "tls" / "cert.pem" : fs::path(config.tls_cert);
   server_options.tls_key =
