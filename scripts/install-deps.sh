@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Installs the Debian packages Sluice builds, runs and tests with. Idempotent and quick when
-# everything is already there (no apt-get update unless something is missing).
+# Installs the Debian packages Sluice builds, runs and tests with, and the JS SDK the
+# integration tests drive it with (npm ci in tests/integration/js, pinned by its
+# package-lock.json). Idempotent and quick when everything is already there (no apt-get update
+# unless something is missing; no npm unless the lock file changed).
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 packages=(
   build-essential cmake ninja-build pkg-config git curl ca-certificates
@@ -10,15 +13,27 @@ packages=(
   python3 python3-boto3 python3-cbor2 awscli
   golang-go golang-github-aws-aws-sdk-go-v2-dev
 )
+# Node.js for the JS SDK tests: Debian's, unless a node is already installed some other way.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing: ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
 
-echo "Installing: ${missing[*]}"
-sudo_cmd=()
-[ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
-"${sudo_cmd[@]}" apt-get update -qq
-DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# npm ci wipes and reinstalls node_modules; skip it when the installed tree matches the lock
+# (npm writes node_modules/.package-lock.json after every install).
+js_dir=tests/integration/js
+installed_lock="$js_dir/node_modules/.package-lock.json"
+if [ ! -f "$installed_lock" ] || [ "$js_dir/package-lock.json" -nt "$installed_lock" ]; then
+  echo "Installing the JS SDK for the integration tests (npm ci in $js_dir)"
+  (cd "$js_dir" && npm ci --no-audit --no-fund --loglevel=error)
+fi
