@@ -3,7 +3,8 @@
 Its Kinesis client speaks HTTP/2 for every call (NodeHttp2Handler is its default): h2c with prior
 knowledge for an http:// endpoint, h2 via ALPN for https://. An HTTP/1.1-only server fails it
 with "Protocol error". The client lives in tests/integration/js (package-lock.json pins it;
-scripts/install-deps.sh runs `npm ci` there); js/kinesis_roundtrip.mjs does the calls.
+scripts/install-deps.sh runs `npm ci` there); js/kinesis_roundtrip.mjs does the calls, and
+js/subscribe.mjs reads a SubscribeToShard event stream over HTTP/2.
 """
 
 import base64
@@ -21,7 +22,8 @@ NODE_TIMEOUT_S = 120
 
 
 class JsSdkHttp2Test(harness.ServerTestCase):
-    SERVER_OPTIONS = {"create_ms": 0, "delete_ms": 0}
+    SERVER_OPTIONS = {"create_ms": 0, "delete_ms": 0,
+                      "extra_args": ("--create-consumer-ms", "0", "--delete-consumer-ms", "0")}
 
     @classmethod
     def setUpClass(cls):
@@ -32,7 +34,7 @@ class JsSdkHttp2Test(harness.ServerTestCase):
                                  "scripts/install-deps.sh (it runs npm ci there)")
         super().setUpClass()
 
-    def run_js(self, stream, https, handler, extra_env=None):
+    def run_js(self, stream, https, handler, extra_env=None, script="kinesis_roundtrip.mjs"):
         env = harness.client_env()
         env.update({
             "SLUICE_ENDPOINT": self.server.endpoint(https),
@@ -41,7 +43,7 @@ class JsSdkHttp2Test(harness.ServerTestCase):
             "NODE_NO_WARNINGS": "1",
         })
         env.update(extra_env or {})
-        proc = subprocess.run([NODE, os.path.join(JS_DIR, "kinesis_roundtrip.mjs")], cwd=JS_DIR,
+        proc = subprocess.run([NODE, os.path.join(JS_DIR, script)], cwd=JS_DIR,
                               env=env, capture_output=True, timeout=NODE_TIMEOUT_S,
                               stdin=subprocess.DEVNULL)
         stderr = proc.stderr.decode("utf-8", "replace")
@@ -87,6 +89,22 @@ class JsSdkHttp2Test(harness.ServerTestCase):
     def test_explicit_http2_handler_over_tls(self):
         """h2 via ALPN, verification off in the handler's connect options."""
         self.check_round_trip(self.run_js("js-explicit-h2", https=True, handler="explicit"))
+
+    def check_subscription(self, result):
+        self.assertTrue(result["deleted"])
+        puts = sorted(result["puts"], key=lambda p: int(p["seq"]))
+        self.assertEqual([(r["key"], r["seq"], r["data"]) for r in result["received"]],
+                         [(p["key"], p["seq"], f"data {p['key']}") for p in puts])
+        self.assertGreaterEqual(result["events"], 2)  # the later three were pushed afterwards
+
+    def test_subscribe_to_shard_over_h2c(self):
+        """An event stream on one HTTP/2 stream, left by resetting it; the connection goes on."""
+        self.check_subscription(self.run_js("js-subscribe-h2c", https=False, handler="default",
+                                            script="subscribe.mjs"))
+
+    def test_subscribe_to_shard_over_tls(self):
+        self.check_subscription(self.run_js("js-subscribe-h2", https=True, handler="explicit",
+                                            script="subscribe.mjs"))
 
 
 if __name__ == "__main__":
