@@ -26,16 +26,6 @@ constexpr std::string_view kPreface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
 class Http2Test : public ServerFixture {
  protected:
-  template <class Condition>
-  static bool Eventually(Condition condition, std::chrono::milliseconds limit = 5000ms) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (!condition()) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(10ms);
-    }
-    return true;
-  }
-
   // A body whose every byte depends on its position, so a reordered or lost piece shows.
   static std::string PatternBody(size_t size) {
     std::string body(size, '\0');

@@ -17,19 +17,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class HttpStreamTest : public ServerFixture {
- protected:
-  // Polls `condition` for up to `limit`.
-  template <class Condition>
-  static bool Eventually(Condition condition, std::chrono::milliseconds limit = 5000ms) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (!condition()) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(10ms);
-    }
-    return true;
-  }
-};
+using HttpStreamTest = ServerFixture;
 
 TEST_F(HttpStreamTest, StreamedResponseIsChunkedAndKeepsTheConnection) {
   HttpServer* server = StartServer();

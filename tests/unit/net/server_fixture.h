@@ -17,6 +17,7 @@
 // Rejections answer 413 / 431 / 400 with body "rejected: <reason>".
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -44,6 +45,17 @@ class ServerFixture : public ::testing::Test {
   HttpServer* StartServer() { return StartServer(DefaultOptions()); }
 
   std::optional<HttpRequest> LastRequest();
+  // Polls `condition` every 10 ms for up to `limit`; whether it came true.
+  template <class Condition>
+  static bool Eventually(Condition condition,
+                         std::chrono::milliseconds limit = std::chrono::milliseconds(5000)) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!condition()) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return true;
+  }
   static HttpResponse Echo(const HttpRequest& request);
 
   static constexpr int kThreadChunks = 20;
