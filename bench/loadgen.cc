@@ -16,19 +16,13 @@
 #include <thread>
 #include <vector>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
 
+#include "kinesis_connection.h"
 #include "sluice/common/base64.h"
 
 namespace {
 
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = boost::asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
 struct Options {
@@ -42,40 +36,6 @@ struct Options {
   int record_bytes = 512;
 };
 
-// One keep-alive connection speaking the Kinesis JSON protocol.
-class Connection {
- public:
-  Connection(boost::asio::io_context& io, const Options& options) : options_(options), stream_(io) {
-    tcp::resolver resolver(io);
-    stream_.connect(resolver.resolve(options.host, options.port));
-  }
-
-  // Returns the HTTP status and fills `body`.
-  int Call(const std::string& operation, const std::string& payload, std::string& body) {
-    http::request<http::string_body> request{http::verb::post, "/", 11};
-    request.set(http::field::host, options_.host);
-    request.set(http::field::content_type, "application/x-amz-json-1.1");
-    request.set("X-Amz-Target", "Kinesis_20131202." + operation);
-    request.set("X-Amz-Date", "20240101T000000Z");
-    request.set(http::field::authorization,
-                "AWS4-HMAC-SHA256 Credential=bench/20240101/us-east-1/kinesis/aws4_request, "
-                "SignedHeaders=host;x-amz-date, Signature=0000");
-    request.keep_alive(true);
-    request.body() = payload;
-    request.prepare_payload();
-    http::write(stream_, request);
-    http::response<http::string_body> response;
-    http::read(stream_, buffer_, response);
-    body = std::move(response.body());
-    return response.result_int();
-  }
-
- private:
-  const Options& options_;
-  beast::tcp_stream stream_;
-  beast::flat_buffer buffer_;
-};
-
 struct Totals {
   std::mutex mutex;  // guards latencies_us
   std::vector<double> latencies_us;
@@ -87,7 +47,7 @@ struct Totals {
 
 void Worker(const Options& options, int id, Clock::time_point deadline, Totals& totals) {
   boost::asio::io_context io;
-  Connection connection(io, options);
+  sluice::bench::KinesisConnection connection(io, options.host, options.port);
   std::mt19937_64 random(static_cast<uint64_t>(id) * 7919 + 1);
   std::string data(static_cast<size_t>(options.record_bytes), 'x');
   for (auto& c : data) c = static_cast<char>('a' + random() % 26);
@@ -135,24 +95,8 @@ void Worker(const Options& options, int id, Clock::time_point deadline, Totals& 
 
 void EnsureStream(const Options& options) {
   boost::asio::io_context io;
-  Connection connection(io, options);
-  std::string body;
-  nlohmann::json create = {{"StreamName", options.stream}, {"ShardCount", options.shards}};
-  if (connection.Call("CreateStream", create.dump(), body) != 200 &&
-      body.find("ResourceInUseException") == std::string::npos) {  // in use: it exists already
-    throw std::runtime_error("CreateStream failed: " + body);
-  }
-  for (int attempt = 0; attempt < 200; ++attempt) {
-    int status = connection.Call("DescribeStreamSummary",
-                                 nlohmann::json{{"StreamName", options.stream}}.dump(), body);
-    auto reply = nlohmann::json::parse(body, nullptr, false);
-    if (status == 200 && !reply.is_discarded() &&
-        reply["StreamDescriptionSummary"].value("StreamStatus", "") == "ACTIVE") {
-      return;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  throw std::runtime_error("stream " + options.stream + " did not become ACTIVE");
+  sluice::bench::KinesisConnection connection(io, options.host, options.port);
+  sluice::bench::EnsureStream(connection, options.stream, options.shards);
 }
 
 double Percentile(std::vector<double>& sorted, double p) {
