@@ -57,17 +57,20 @@ mkdir -p bench/results
 stamp=$(date -u +%Y-%m-%dT%H%M%SZ)
 out="bench/results/push-$stamp.md"
 cp "$results" "bench/results/push-$stamp.jsonl"
-python3 - "$results" "$seconds" "$rate" <<'EOF' | tee "$out"
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+python3 - "$results" "$seconds" "$rate" "$commit" <<'EOF' | tee "$out"
 import json, os, platform, sys
 
 rows = [json.loads(line) for line in open(sys.argv[1])]
 print(f"{sys.argv[2]} s per N, PutRecord at {sys.argv[3]}/s, 100-byte records, 1-shard stream, "
-      f"3 AZ nodes, quorum 2, fsync; {os.cpu_count()} cores, {platform.machine()}\n")
-print("| subscribers | records | deliveries | ack->arrival p50 ms | p99 ms | max ms | "
+      f"3 AZ nodes, quorum 2, fsync; {os.cpu_count()} cores, {platform.machine()}; "
+      f"commit {sys.argv[4]}\n")
+print("| subscribers | records | deliveries | ack->arrival min ms | p50 ms | p99 ms | max ms | "
       "send->arrival p50 ms | p99 ms | max ms | PutRecord p50 ms | p99 ms |")
-print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for r in rows:
-    print(f"| {r['subscribers']} | {r['records']} | {r['deliveries']} | {r['ack_p50_ms']:.2f} | "
+    print(f"| {r['subscribers']} | {r['records']} | {r['deliveries']} | {r['ack_min_ms']:.2f} | "
+          f"{r['ack_p50_ms']:.2f} | "
           f"{r['ack_p99_ms']:.2f} | {r['ack_max_ms']:.2f} | {r['send_p50_ms']:.2f} | "
           f"{r['send_p99_ms']:.2f} | {r['send_max_ms']:.2f} | {r['put_p50_ms']:.2f} | "
           f"{r['put_p99_ms']:.2f} |")
