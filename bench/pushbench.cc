@@ -13,7 +13,8 @@
 //   sluice-pushbench --endpoint 127.0.0.1:4567 --subscribers 1,2,4,8,16,20 --seconds 10
 //                    --rate 200 --record-bytes 100
 //
-// Sluice, like AWS, allows 20 registered consumers per stream, so N is at most 20.
+// Sluice, like AWS, allows 20 registered consumers per stream, so N is at most 20; and a
+// subscription lasts 5 minutes, so --seconds plus --drain-ms must stay under that.
 //
 // Threads: the producer runs on the main thread with a blocking connection; all subscribers run
 // as coroutines on one io_context thread (so they need no strands). During a run the
@@ -495,7 +496,9 @@ bool Parse(int argc, char** argv, Options& options) {
   } catch (const std::exception&) {
     return false;
   }
+  // A subscription lasts 5 minutes: the puts and the drain must fit in one.
   return !options.subscribers.empty() && options.seconds > 0 && options.rate > 0 &&
+         options.drain_ms >= 0 && int64_t{options.seconds} * 1000 + options.drain_ms < 290000 &&
          std::all_of(options.subscribers.begin(), options.subscribers.end(),
                      [](int n) { return n > 0; });
 }
