@@ -36,6 +36,8 @@ const std::vector<Setting>& Settings() {
        &Config::create_consumer_ms},
       {"delete-consumer-ms", "delay before a DELETING consumer disappears (0: at once)",
        &Config::delete_consumer_ms},
+      {"consumer-limit", "registered consumers allowed per stream (AWS allows 20)",
+       &Config::consumer_limit},
       {"log-level", "trace, debug, info, warn, error, critical or off", &Config::log_level},
       {"account-id", "12-digit account in ARNs and messages", &Config::account_id},
       {"region", "region for requests whose credentials name none", &Config::region},
@@ -112,6 +114,9 @@ Status CheckValues(const Config& config) {
   if (config.max_concurrent_streams < 1 || config.max_concurrent_streams > (int64_t{1} << 31) - 1) {
     return Status(ErrorCode::kInvalidArgument,
                   "max-concurrent-streams must be between 1 and 2147483647");
+  }
+  if (config.consumer_limit < 1 || config.consumer_limit > 100000) {
+    return Status(ErrorCode::kInvalidArgument, "consumer-limit must be between 1 and 100000");
   }
   for (int64_t delay : {config.create_stream_ms, config.delete_stream_ms, config.update_stream_ms,
                         config.create_consumer_ms, config.delete_consumer_ms}) {

@@ -22,6 +22,7 @@ struct Config {
   int64_t update_stream_ms = 500;
   int64_t create_consumer_ms = 500;
   int64_t delete_consumer_ms = 500;
+  int64_t consumer_limit = 20;  // registered consumers per stream, AWS's limit
   std::string log_level = "info";
   std::string account_id = "000000000000";
   std::string region = "us-east-1";

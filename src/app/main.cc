@@ -73,6 +73,7 @@ int Run(const Config& config) {
   broker_options.update_delay = std::chrono::milliseconds(config.update_stream_ms);
   broker_options.consumer_create_delay = std::chrono::milliseconds(config.create_consumer_ms);
   broker_options.consumer_delete_delay = std::chrono::milliseconds(config.delete_consumer_ms);
+  broker_options.consumer_limit = static_cast<uint32_t>(config.consumer_limit);
   broker_options.shard_limit = static_cast<uint32_t>(config.shard_limit);
   broker_options.retention_sweep_interval = std::chrono::milliseconds(config.retention_sweep_ms);
   broker::Broker broker(io, **store, broker::IteratorCodec(*iterator_key), broker_options);
