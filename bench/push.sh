@@ -4,10 +4,11 @@
 #
 #   bench/push.sh [SECONDS_PER_N]        (default 10)
 #
-# Builds sluice and sluice-pushbench in Release, starts Sluice with 3 AZ nodes, quorum 2, fsync
-# and --create-consumer-ms 0 on a free loopback port with a temporary data directory, then runs
+# Builds sluice and sluice-pushbench in Release, starts Sluice with 3 AZ nodes, quorum 2, fsync,
+# --create-consumer-ms 0 and --consumer-limit 64 (AWS, and Sluice by default, allow 20 consumers
+# per stream) on a free loopback port with a temporary data directory, then runs
 # sluice-pushbench (bench/pushbench.cc) once for each subscriber count in SLUICE_PUSH_SUBSCRIBERS
-# (default 1,2,4,8,16,20; 20 is the per-stream consumer limit): N subscribers, each its own
+# (default 1,2,4,8,16,32,64; at most 64): N subscribers, each its own
 # connection and consumer, on shard 0 of a fresh 1-shard stream at LATEST, and one producer
 # sending 100-byte PutRecords at SLUICE_PUSH_RATE per second (default 200). A run where any
 # subscriber misses, repeats or reorders a record fails the script.
@@ -15,7 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
-subscribers=${SLUICE_PUSH_SUBSCRIBERS:-1,2,4,8,16,20}
+subscribers=${SLUICE_PUSH_SUBSCRIBERS:-1,2,4,8,16,32,64}
 rate=${SLUICE_PUSH_RATE:-200}
 root=$(mktemp -d /tmp/sluice-push-XXXXXX)
 server_pid=
@@ -33,7 +34,8 @@ pushbench=build/release/sluice-pushbench
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$sluice" --listen "127.0.0.1:$port" --data-dir "$root/data" --nodes 3 --quorum 2 \
-  --durability fsync --create-stream-ms 0 --create-consumer-ms 0 --log-level warn \
+  --durability fsync --create-stream-ms 0 --create-consumer-ms 0 --consumer-limit 64 \
+  --log-level warn \
   >"$root/sluice.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 200); do

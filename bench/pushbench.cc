@@ -10,11 +10,12 @@
 // sequence number the PutRecord returned; anything else fails the run (exit 1), it is not a
 // result. Prints one JSON line per N.
 //
-//   sluice-pushbench --endpoint 127.0.0.1:4567 --subscribers 1,2,4,8,16,20 --seconds 10
+//   sluice-pushbench --endpoint 127.0.0.1:4567 --subscribers 1,2,4,8,16,32,64 --seconds 10
 //                    --rate 200 --record-bytes 100
 //
-// Sluice, like AWS, allows 20 registered consumers per stream, so N is at most 20; and a
-// subscription lasts 5 minutes, so --seconds plus --drain-ms must stay under that.
+// Sluice, like AWS, allows 20 registered consumers per stream unless started with a larger
+// --consumer-limit, which bounds N; and a subscription lasts 5 minutes, so --seconds plus
+// --drain-ms must stay under that.
 //
 // Threads: the producer runs on the main thread with a blocking connection; all subscribers run
 // as coroutines on one io_context thread (so they need no strands). During a run the
