@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake ninja-build pkg-config git curl ca-certificates
   libboost1.81-all-dev librocksdb-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libssl-dev
-  libnghttp2-dev libgtest-dev libgmock-dev clang-format
+  libnghttp2-dev nghttp2-client libgtest-dev libgmock-dev clang-format
   python3 python3-boto3 python3-cbor2 awscli
   golang-go golang-github-aws-aws-sdk-go-v2-dev
 )
