@@ -211,6 +211,28 @@ class CborTest(harness.ServerTestCase):
         self.assertEqual(reply["Message"], "class java.lang.String can not be converted to a Blob")
         self.assertEqual(self.server.health_status(), 200)
 
+    def test_put_500_and_get_10000_records(self):
+        """The sizes the Java SDK's producers and KCL readers use: PutRecords of 500 byte-string
+        records, then one GetRecords of 10,000, every record back in order and intact."""
+        self.call("CreateStream", {"StreamName": "cbor-big", "ShardCount": 1})
+        sent = []
+        for batch in range(20):
+            records = [{"Data": bytes([batch, i % 256]) + b"\x00" * 98,
+                        "PartitionKey": f"k{batch}-{i}"} for i in range(500)]
+            reply = self.call("PutRecords", {"StreamName": "cbor-big", "Records": records})
+            self.assertEqual(reply["FailedRecordCount"], 0)
+            self.assertEqual(len(reply["Records"]), 500)
+            sent += [r["Data"] for r in records]
+        iterator = self.call("GetShardIterator", {"StreamName": "cbor-big",
+                                                  "ShardId": "shardId-000000000000",
+                                                  "ShardIteratorType": "TRIM_HORIZON"})[
+            "ShardIterator"]
+        reply = self.call("GetRecords", {"ShardIterator": iterator, "Limit": 10000})
+        self.assertEqual(len(reply["Records"]), 10000)
+        self.assertEqual([r["Data"] for r in reply["Records"]], sent)
+        for record in reply["Records"][:10]:
+            self.assertGreater(millis(record["ApproximateArrivalTimestamp"]), 1_600_000_000_000)
+
     def test_subscribe_to_shard_speaks_cbor(self):
         """SubscribeToShard as the Java SDK v2 sends it: a CBOR request, event-stream messages
         whose payloads are CBOR (byte-string Data, tag 1 arrival times)."""
