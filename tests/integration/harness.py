@@ -543,6 +543,17 @@ def read_every_shard(client, stream, deadline_s=60):
     return out
 
 
+def has_failed(test):
+    """Whether `test` has failed or errored so far, for cleanups that keep evidence. Not
+    `_outcome.success`: unittest resets it while cleanups run (so it always read as a pass), and
+    a subtest's failure is recorded against the subtest."""
+    result = getattr(getattr(test, "_outcome", None), "result", None)
+    if result is None:
+        return True
+    return any(failed is test or getattr(failed, "test_case", None) is test
+               for failed, _ in result.failures + result.errors)
+
+
 class FaultTestCase(unittest.TestCase):
     """A fresh server per test, with a short node timeout, for tests that break storage nodes.
     Its data directory and log are kept when the test fails."""
@@ -552,11 +563,7 @@ class FaultTestCase(unittest.TestCase):
     def setUp(self):
         self.server = SluiceServer(name=self.server_name,
                                    extra_args=("--node-timeout-ms", "1000")).start()
-        self.addCleanup(lambda: self.server.cleanup(keep=self._failed()))
-
-    def _failed(self):
-        outcome = getattr(self, "_outcome", None)
-        return bool(outcome and not outcome.success)
+        self.addCleanup(lambda: self.server.cleanup(keep=has_failed(self)))
 
     def operator(self, node, action, expect=200):
         status, body = self.server.node_action(node, action)

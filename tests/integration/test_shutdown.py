@@ -187,16 +187,7 @@ class ShutdownTest(unittest.TestCase):
 
     def setUp(self):
         self.server = harness.SluiceServer(name="shutdown").start()
-        self.addCleanup(lambda: self.server.cleanup(keep=self._failed()))
-
-    def _failed(self):
-        # Not outcome.success: unittest resets it while cleanups run, and a subtest's failure
-        # is recorded against the subtest.
-        result = getattr(getattr(self, "_outcome", None), "result", None)
-        if result is None:
-            return True
-        return any(test is self or getattr(test, "test_case", None) is self
-                   for test, _ in result.failures + result.errors)
+        self.addCleanup(lambda: self.server.cleanup(keep=harness.has_failed(self)))
 
     def test_sigterm_answers_in_flight_requests_and_keeps_acknowledged_records(self):
         client = self.server.boto3_client()
