@@ -24,6 +24,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include "net/guarded.h"
 #include "net/http1_wire.h"
 #include "net/strand_response_writer.h"
 
@@ -92,16 +93,7 @@ class Http1Session : public Connection,
   // Runs `body`; an exception ends the connection instead of escaping into Asio.
   template <class F>
   void Guarded(F&& body) noexcept {
-    try {
-      body();
-    } catch (const std::exception& e) {
-      context_->log->error("connection {}: unexpected error, closing: {}", remote_address_,
-                           e.what());
-      CloseNow();
-    } catch (...) {
-      context_->log->error("connection {}: unexpected error, closing", remote_address_);
-      CloseNow();
-    }
+    RunGuarded(*context_->log, remote_address_, std::forward<F>(body), [this] { CloseNow(); });
   }
 
   // A completion handler that calls member `fn` on the strand, guarded, keeping us alive.

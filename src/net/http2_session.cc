@@ -17,6 +17,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
+#include "net/guarded.h"
 #include "net/http2_codec.h"
 #include "net/strand_response_writer.h"
 
@@ -105,16 +106,7 @@ class Http2Session : public Connection,
   // Runs `body`; an exception ends the connection instead of escaping into Asio.
   template <class F>
   void Guarded(F&& body) noexcept {
-    try {
-      body();
-    } catch (const std::exception& e) {
-      context_->log->error("connection {}: unexpected error, closing: {}", remote_address_,
-                           e.what());
-      CloseNow();
-    } catch (...) {
-      context_->log->error("connection {}: unexpected error, closing", remote_address_);
-      CloseNow();
-    }
+    RunGuarded(*context_->log, remote_address_, std::forward<F>(body), [this] { CloseNow(); });
   }
 
   // A completion handler that calls member `fn` on the strand, guarded, keeping us alive.
