@@ -15,6 +15,12 @@
 
 namespace sluice::bench {
 
+// "HOST:PORT" -> host and port (the port after the last colon).
+inline void SplitEndpoint(const std::string& endpoint, std::string& host, std::string& port) {
+  host = endpoint.substr(0, endpoint.rfind(':'));
+  port = endpoint.substr(endpoint.rfind(':') + 1);
+}
+
 // The request headers every bench call carries: JSON 1.1, the operation as X-Amz-Target, and a
 // SigV4-shaped Authorization the server accepts without checking the signature.
 template <class Request>

@@ -20,6 +20,7 @@
 
 #include "kinesis_connection.h"
 #include "sluice/common/base64.h"
+#include "stats.h"
 
 namespace {
 
@@ -99,21 +100,13 @@ void EnsureStream(const Options& options) {
   sluice::bench::EnsureStream(connection, options.stream, options.shards);
 }
 
-double Percentile(std::vector<double>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  size_t index = static_cast<size_t>(p * static_cast<double>(sorted.size() - 1));
-  return sorted[index];
-}
-
 bool Parse(int argc, char** argv, Options& options) {
   std::map<std::string, std::string> args;
   for (int i = 1; i + 1 < argc; i += 2) args[argv[i]] = argv[i + 1];
   if (argc % 2 == 0) return false;
   try {
     if (args.count("--endpoint")) {
-      std::string endpoint = args["--endpoint"];
-      options.host = endpoint.substr(0, endpoint.rfind(':'));
-      options.port = endpoint.substr(endpoint.rfind(':') + 1);
+      sluice::bench::SplitEndpoint(args["--endpoint"], options.host, options.port);
     }
     if (args.count("--stream")) options.stream = args["--stream"];
     if (args.count("--shards")) options.shards = std::stoi(args["--shards"]);
@@ -158,8 +151,8 @@ int main(int argc, char** argv) {
         {"calls", totals.latencies_us.size()},
         {"records_per_s", static_cast<double>(totals.records) / elapsed},
         {"mib_per_s", static_cast<double>(totals.bytes) / elapsed / (1 << 20)},
-        {"p50_ms", Percentile(totals.latencies_us, 0.50) / 1000},
-        {"p99_ms", Percentile(totals.latencies_us, 0.99) / 1000},
+        {"p50_ms", sluice::bench::Percentile(totals.latencies_us, 0.50) / 1000},
+        {"p99_ms", sluice::bench::Percentile(totals.latencies_us, 0.99) / 1000},
         {"max_ms", totals.latencies_us.empty() ? 0 : totals.latencies_us.back() / 1000},
         {"failed_calls", totals.failed_calls.load()},
         {"failed_records", totals.failed_records.load()}};

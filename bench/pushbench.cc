@@ -47,6 +47,7 @@
 
 #include "kinesis_connection.h"
 #include "sluice/common/base64.h"
+#include "stats.h"
 
 namespace {
 
@@ -360,11 +361,6 @@ void CheckSubscriber(const Subscriber& subscriber, size_t index, const std::vect
   }
 }
 
-double Percentile(const std::vector<double>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  return sorted[static_cast<size_t>(p * static_cast<double>(sorted.size() - 1))];
-}
-
 // ---- one measurement
 
 nlohmann::json Measure(const Options& options, int subscriber_count, const std::string& stream) {
@@ -457,14 +453,14 @@ nlohmann::json Measure(const Options& options, int subscriber_count, const std::
             {"seconds", produce_seconds},
             {"puts_per_s", static_cast<double>(puts.size()) / produce_seconds},
             {"record_bytes", options.record_bytes},
-            {"put_p50_ms", Percentile(put_us, 0.50) / 1000},
-            {"put_p99_ms", Percentile(put_us, 0.99) / 1000},
+            {"put_p50_ms", sluice::bench::Percentile(put_us, 0.50) / 1000},
+            {"put_p99_ms", sluice::bench::Percentile(put_us, 0.99) / 1000},
             {"ack_min_ms", ack.front() / 1000},
-            {"ack_p50_ms", Percentile(ack, 0.50) / 1000},
-            {"ack_p99_ms", Percentile(ack, 0.99) / 1000},
+            {"ack_p50_ms", sluice::bench::Percentile(ack, 0.50) / 1000},
+            {"ack_p99_ms", sluice::bench::Percentile(ack, 0.99) / 1000},
             {"ack_max_ms", ack.back() / 1000},
-            {"send_p50_ms", Percentile(send, 0.50) / 1000},
-            {"send_p99_ms", Percentile(send, 0.99) / 1000},
+            {"send_p50_ms", sluice::bench::Percentile(send, 0.50) / 1000},
+            {"send_p99_ms", sluice::bench::Percentile(send, 0.99) / 1000},
             {"send_max_ms", send.back() / 1000}};
   } catch (...) {
     if (client.joinable()) stop();
@@ -478,9 +474,7 @@ bool Parse(int argc, char** argv, Options& options) {
   if (argc % 2 == 0) return false;
   try {
     if (args.count("--endpoint")) {
-      std::string endpoint = args["--endpoint"];
-      options.host = endpoint.substr(0, endpoint.rfind(':'));
-      options.port = endpoint.substr(endpoint.rfind(':') + 1);
+      sluice::bench::SplitEndpoint(args["--endpoint"], options.host, options.port);
     }
     if (args.count("--stream-prefix")) options.stream_prefix = args["--stream-prefix"];
     if (args.count("--subscribers")) {

@@ -12,6 +12,7 @@
 #include "protocol/cbor_writer.h"
 #include "protocol/json_codec.h"
 #include "sluice/api/model.h"
+#include "support/hex.h"
 
 namespace sluice::protocol {
 namespace {
@@ -19,31 +20,11 @@ namespace {
 using api::ApiModel;
 using api::Value;
 
+using testing::FromHex;
+using testing::ToHex;
+
 const CborCodec kCodec;
 const JsonCodec kJson("application/x-amz-json-1.1");
-
-std::string Bytes(std::string_view hex) {
-  std::string out;
-  for (size_t i = 0; i < hex.size();) {
-    if (hex[i] == ' ') {
-      ++i;
-      continue;
-    }
-    out.push_back(static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
-    i += 2;
-  }
-  return out;
-}
-
-std::string Hex(std::string_view bytes) {
-  static const char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (char c : bytes) {
-    out.push_back(kDigits[static_cast<uint8_t>(c) >> 4]);
-    out.push_back(kDigits[static_cast<uint8_t>(c) & 0xf]);
-  }
-  return out;
-}
 
 // `value` as CBOR by nlohmann's writer: maps and arrays of definite length, binary values as
 // byte strings, integers in their shortest form.
@@ -222,9 +203,9 @@ TEST(CborCodecTest, TimestampsEncodeAsTagOneIntegerMilliseconds) {
   // Bytes as python3-cbor2 writes {"StreamDescriptionSummary": {"StreamName": "s",
   // "StreamCreationTimestamp": CBORTag(1, 1701760153593)}}.
   EXPECT_EQ(
-      Hex(Encode("DescribeStreamSummary",
-                 {{"StreamDescriptionSummary",
-                   {{"StreamName", "s"}, {"StreamCreationTimestamp", int64_t{1701760153593}}}}})),
+      ToHex(Encode("DescribeStreamSummary",
+                   {{"StreamDescriptionSummary",
+                     {{"StreamName", "s"}, {"StreamCreationTimestamp", int64_t{1701760153593}}}}})),
       "a1781853747265616d4465736372697074696f6e53756d6d617279a26a53747265616d4e616d65617377"
       "53747265616d4372656174696f6e54696d657374616d70c11b0000018c38cf37f9");
 }
@@ -243,17 +224,17 @@ TEST(CborCodecTest, RepliesCarryBytesAndTimestampsWhereTheModelSaysSo) {
                  {"MillisBehindLatest", int64_t{1701760153593}}};
   std::string body = Encode("GetRecords", reply);
   // The blobs as byte strings: five bytes (45 ...), then none (40).
-  EXPECT_NE(body.find(Bytes("64 44 61 74 61 45 00 ff 10 68 69")), std::string::npos);
-  EXPECT_NE(body.find(Bytes("64 44 61 74 61 40")), std::string::npos);
+  EXPECT_NE(body.find(FromHex("64 44 61 74 61 45 00 ff 10 68 69")), std::string::npos);
+  EXPECT_NE(body.find(FromHex("64 44 61 74 61 40")), std::string::npos);
   // Read back along the same shape: the reply itself.
   auto decoded = kCodec.DecodeRequest(ApiModel::Get().Output("GetRecords"), body);
   ASSERT_TRUE(decoded.ok()) << decoded.status().message();
   EXPECT_EQ(*decoded, reply);
   // Tag 1 before the arrival times only; MillisBehindLatest is a plain Long.
-  const std::string tagged_time = Bytes("c1 1b 00 00 01 8c 38 cf 37 f9");
+  const std::string tagged_time = FromHex("c1 1b 00 00 01 8c 38 cf 37 f9");
   EXPECT_NE(body.find(tagged_time), std::string::npos);
   EXPECT_EQ(body.find(tagged_time, body.find(tagged_time) + 1), std::string::npos);
-  EXPECT_EQ(Hex(body.substr(body.size() - 9)), "1b0000018c38cf37f9");
+  EXPECT_EQ(ToHex(body.substr(body.size() - 9)), "1b0000018c38cf37f9");
   EXPECT_NE(body[body.size() - 10], '\xc1');
 }
 
@@ -347,14 +328,14 @@ TEST(CborCodecTest, IntegersOfEveryWidth) {
             Value(std::numeric_limits<int64_t>::min()));
   // Non-minimal encodings are well-formed CBOR and read the same.
   EXPECT_EQ(Decoded("CreateStream",
-                    Bytes("a2 6a 53 74 72 65 61 6d 4e 61 6d 65 61 73 6a 53 68 61 "
-                          "72 64 43 6f 75 6e 74 1b 00 00 00 00 00 00 00 02"))["ShardCount"],
+                    FromHex("a2 6a 53 74 72 65 61 6d 4e 61 6d 65 61 73 6a 53 68 61 "
+                            "72 64 43 6f 75 6e 74 1b 00 00 00 00 00 00 00 02"))["ShardCount"],
             Value(2));
   // Floats of each size are truncated, as JSON numbers are.
   EXPECT_EQ(shard_count([](CborWriter& w) { w.Float(2.5); }), Value(2));  // single
   EXPECT_EQ(shard_count([](CborWriter& w) { w.Float(2.7); }), Value(2));  // double
-  EXPECT_EQ(Decoded("CreateStream", Bytes("a2 6a 53 74 72 65 61 6d 4e 61 6d 65 61 73 6a 53 68 61 "
-                                          "72 64 43 6f 75 6e 74 f9 41 00"))["ShardCount"],
+  EXPECT_EQ(Decoded("CreateStream", FromHex("a2 6a 53 74 72 65 61 6d 4e 61 6d 65 61 73 6a 53 68 61 "
+                                            "72 64 43 6f 75 6e 74 f9 41 00"))["ShardCount"],
             Value(2));  // half-precision 2.5
   EXPECT_EQ(shard_count([](CborWriter& w) { w.Float(-0.5); }), Value(-1));
   EXPECT_EQ(shard_count([](CborWriter& w) { w.Float(1e30); }).get<int64_t>() > (int64_t{1} << 62),
@@ -386,8 +367,8 @@ TEST(CborCodecTest, IndefiniteLengthItemsReadAsDefiniteOnes) {
     w.Break();
   });
   // Swap the placeholders for chunked strings.
-  const std::string chunked_text = Bytes("7f 63 6d 79 2d 66 73 74 72 65 61 6d ff");
-  const std::string chunked_bytes = Bytes("5f 41 00 40 41 ff ff");
+  const std::string chunked_text = FromHex("7f 63 6d 79 2d 66 73 74 72 65 61 6d ff");
+  const std::string chunked_bytes = FromHex("5f 41 00 40 41 ff ff");
   body.replace(body.find('\x60'), 1, chunked_text);
   body.replace(body.find('\x40'), 1, chunked_bytes);
   Value decoded = Decoded("PutRecords", body);
@@ -443,14 +424,14 @@ TEST(CborCodecTest, UnknownMembersNullsAndTagsArePassedOver) {
   });
   EXPECT_EQ(Decoded("CreateStream", body).dump(), R"({"StreamName":"s","ShardCount":3})");
   // A repeated member: the last one counts, as in JSON.
-  EXPECT_EQ(Decoded("ListStreams", Bytes("a2 65 4c 69 6d 69 74 01 65 4c 69 6d 69 74 02")).dump(),
+  EXPECT_EQ(Decoded("ListStreams", FromHex("a2 65 4c 69 6d 69 74 01 65 4c 69 6d 69 74 02")).dump(),
             R"({"Limit":2})");
   // An operation without input members accepts any map.
   auto empty = kCodec.DecodeRequest(nullptr, ToCbor({{"x", 1}}));
   ASSERT_TRUE(empty.ok());
   EXPECT_EQ(empty->dump(), "{}");
   // The self-described CBOR tag on the whole body.
-  EXPECT_EQ(Decoded("ListStreams", Bytes("d9 d9 f7 a1 65 4c 69 6d 69 74 01")).dump(),
+  EXPECT_EQ(Decoded("ListStreams", FromHex("d9 d9 f7 a1 65 4c 69 6d 69 74 01")).dump(),
             R"({"Limit":1})");
 }
 
@@ -488,38 +469,39 @@ TEST(CborCodecTest, WrongTypesUseCoralTextsInModelOrder) {
   EXPECT_EQ(DecodeError("PutRecord", ToCbor({{"Data", "abc"}, {"StreamName", 12}})),
             "class java.math.BigDecimal can not be converted to an String");
   // A text string must be UTF-8, in a member or a map key.
-  EXPECT_EQ(DecodeError("CreateStream", Bytes("a1 6a 53 74 72 65 61 6d 4e 61 6d 65 62 c3 28")),
+  EXPECT_EQ(DecodeError("CreateStream", FromHex("a1 6a 53 74 72 65 61 6d 4e 61 6d 65 62 c3 28")),
             "Invalid UTF-8 in a CBOR text string");
-  EXPECT_EQ(DecodeError("AddTagsToStream", Bytes("a1 64 54 61 67 73 a1 61 ff 61 76")),
+  EXPECT_EQ(DecodeError("AddTagsToStream", FromHex("a1 64 54 61 67 73 a1 61 ff 61 76")),
             "Invalid UTF-8 in a CBOR map key");
 }
 
 TEST(CborCodecTest, MalformedBodiesAreSerializationErrors) {
   // Not a map at all: a bare SerializationException, as for JSON.
-  for (std::string body : {std::string(), Bytes("80"), Bytes("61 73"), Bytes("f6"), Bytes("01")}) {
-    EXPECT_EQ(DecodeError("ListStreams", body), "") << Hex(body);
+  for (std::string body :
+       {std::string(), FromHex("80"), FromHex("61 73"), FromHex("f6"), FromHex("01")}) {
+    EXPECT_EQ(DecodeError("ListStreams", body), "") << ToHex(body);
   }
-  EXPECT_EQ(DecodeError("ListStreams", Bytes("a0 00")),
+  EXPECT_EQ(DecodeError("ListStreams", FromHex("a0 00")),
             "Trailing bytes after the CBOR body at byte 1");
-  EXPECT_EQ(DecodeError("ListStreams", Bytes("a1 01 02")),
+  EXPECT_EQ(DecodeError("ListStreams", FromHex("a1 01 02")),
             "CBOR map key is not a text string at byte 1");
-  EXPECT_EQ(DecodeError("ListStreams", Bytes("a1 41 61 02")),
+  EXPECT_EQ(DecodeError("ListStreams", FromHex("a1 41 61 02")),
             "CBOR map key is not a text string at byte 1");
-  EXPECT_EQ(DecodeError("ListStreams", Bytes("ff")),
+  EXPECT_EQ(DecodeError("ListStreams", FromHex("ff")),
             "CBOR break code outside an indefinite-length item at byte 0");
-  EXPECT_EQ(DecodeError("ListStreams", Bytes("a1 65 4c 69 6d 69 74 ff")),
+  EXPECT_EQ(DecodeError("ListStreams", FromHex("a1 65 4c 69 6d 69 74 ff")),
             "CBOR break code outside an indefinite-length item at byte 7");
-  EXPECT_EQ(DecodeError("ListStreams", Bytes("a1 65 4c 69 6d 69 74 1c")),
+  EXPECT_EQ(DecodeError("ListStreams", FromHex("a1 65 4c 69 6d 69 74 1c")),
             "Reserved CBOR additional information 28 at byte 7");
-  EXPECT_EQ(DecodeError("ListStreams", Bytes("a1 65 4c 69 6d 69 74 5b 00 00 01 00 00 00 00 00")),
+  EXPECT_EQ(DecodeError("ListStreams", FromHex("a1 65 4c 69 6d 69 74 5b 00 00 01 00 00 00 00 00")),
             "CBOR length 1099511627776 exceeds the 0 bytes left at byte 16");
-  EXPECT_EQ(DecodeError("ListStreams", Bytes("bf 65 4c 69 6d 69 74")),
+  EXPECT_EQ(DecodeError("ListStreams", FromHex("bf 65 4c 69 6d 69 74")),
             "Unexpected end of CBOR input at byte 7");
   // Malformed CBOR anywhere is reported ahead of a member of the wrong type.
-  EXPECT_EQ(DecodeError("CreateStream", Bytes("a2 6a 53 74 72 65 61 6d 4e 61 6d 65 01 61 78 1e")),
+  EXPECT_EQ(DecodeError("CreateStream", FromHex("a2 6a 53 74 72 65 61 6d 4e 61 6d 65 01 61 78 1e")),
             "Reserved CBOR additional information 30 at byte 15");
   // Deep nesting, in an unknown member.
-  std::string deep = Bytes("a1 61 78");
+  std::string deep = FromHex("a1 61 78");
   for (int i = 0; i < 100; ++i) deep.push_back('\x81');
   deep.push_back('\x00');
   EXPECT_EQ(DecodeError("ListStreams", deep), "CBOR nesting deeper than 64 levels at byte 67");
@@ -536,12 +518,12 @@ TEST(CborCodecTest, MalformedBodiesAreSerializationErrors) {
 }
 
 TEST(CborCodecTest, OperationsWithoutOutputAnswerAnEmptyMap) {
-  EXPECT_EQ(Hex(kCodec.EncodeResponse(nullptr, Value::object())), "a0");
+  EXPECT_EQ(ToHex(kCodec.EncodeResponse(nullptr, Value::object())), "a0");
 }
 
 TEST(CborCodecTest, ErrorsAreMapsWithTheTypeAndMessage) {
   // Bytes as python3-cbor2 writes {"__type": "ResourceNotFoundException", "message": ...}.
-  EXPECT_EQ(Hex(kCodec.EncodeError(Status(ErrorCode::kResourceNotFound, "Stream s not found."))),
+  EXPECT_EQ(ToHex(kCodec.EncodeError(Status(ErrorCode::kResourceNotFound, "Stream s not found."))),
             "a2665f5f7479706578195265736f757263654e6f74466f756e64457863657074696f6e676d6573736167"
             "657353747265616d2073206e6f7420666f756e642e");
   EXPECT_EQ(FromCbor(kCodec.EncodeError(Status(ErrorCode::kSerialization, "bad"))),

@@ -9,34 +9,15 @@
 
 #include "protocol/cbor_reader.h"
 #include "protocol/cbor_writer.h"
+#include "support/hex.h"
 
 namespace sluice::protocol {
 namespace {
 
-// "1b ff 00" -> the bytes.
-std::string Bytes(std::string_view hex) {
-  std::string out;
-  for (size_t i = 0; i < hex.size();) {
-    if (hex[i] == ' ') {
-      ++i;
-      continue;
-    }
-    out.push_back(static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
-    i += 2;
-  }
-  return out;
-}
+using testing::FromHex;
 
-std::string Hex(std::string_view bytes) {
-  static const char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (char c : bytes) {
-    if (!out.empty()) out.push_back(' ');
-    out.push_back(kDigits[static_cast<uint8_t>(c) >> 4]);
-    out.push_back(kDigits[static_cast<uint8_t>(c) & 0xf]);
-  }
-  return out;
-}
+// Bytes as the tests write them: "1b ff 00".
+std::string Hex(std::string_view bytes) { return testing::ToHex(bytes, " "); }
 
 std::string Written(void (*write)(CborWriter&)) {
   CborWriter writer;
@@ -46,7 +27,7 @@ std::string Written(void (*write)(CborWriter&)) {
 
 // The message of skipping one item of `hex` that should fail, or a note that it did not.
 std::string SkipError(std::string_view hex) {
-  const std::string bytes = Bytes(hex);
+  const std::string bytes = FromHex(hex);
   CborReader reader(bytes);
   Status status = reader.Skip(1);
   if (status.ok()) return "(skipped)";
@@ -158,7 +139,7 @@ TEST(CborReaderTest, FloatsOfEverySize) {
            {"fb 3f f1 99 99 99 99 99 9a", 1.1},
            {"fb c0 10 66 66 66 66 66 66", -4.1},
        }) {
-    const std::string bytes = Bytes(c.hex);
+    const std::string bytes = FromHex(c.hex);
     CborReader reader(bytes);
     auto head = reader.ReadHead();
     ASSERT_TRUE(head.ok()) << c.hex;
@@ -166,7 +147,7 @@ TEST(CborReaderTest, FloatsOfEverySize) {
     EXPECT_EQ(CborFloatValue(*head), c.value) << c.hex;
   }
   for (const char* nan : {"f9 7e 00", "fa 7f c0 00 00", "fb 7f f8 00 00 00 00 00 00"}) {
-    const std::string bytes = Bytes(nan);
+    const std::string bytes = FromHex(nan);
     CborReader reader(bytes);
     auto head = reader.ReadHead();
     ASSERT_TRUE(head.ok());
@@ -175,7 +156,7 @@ TEST(CborReaderTest, FloatsOfEverySize) {
 }
 
 TEST(CborReaderTest, IndefiniteStringsAreTheirChunksJoined) {
-  const std::string chunked_bytes = Bytes("5f 42 01 02 43 03 04 05 40 ff");
+  const std::string chunked_bytes = FromHex("5f 42 01 02 43 03 04 05 40 ff");
   CborReader bytes_reader(chunked_bytes);
   auto head = bytes_reader.ReadHead();
   ASSERT_TRUE(head.ok());
@@ -185,7 +166,7 @@ TEST(CborReaderTest, IndefiniteStringsAreTheirChunksJoined) {
   EXPECT_EQ(bytes, (std::vector<uint8_t>{1, 2, 3, 4, 5}));
   EXPECT_TRUE(bytes_reader.AtEnd());
 
-  const std::string chunked_text = Bytes("7f 65 73 74 72 65 61 64 6d 69 6e 67 ff");
+  const std::string chunked_text = FromHex("7f 65 73 74 72 65 61 64 6d 69 6e 67 ff");
   CborReader text_reader(chunked_text);
   head = text_reader.ReadHead();
   ASSERT_TRUE(head.ok());
@@ -203,7 +184,7 @@ TEST(CborReaderTest, SkipsWellFormedItemsWhole) {
            "a2 61 61 01 61 62 82 02 03", "bf 61 61 01 61 62 9f ff ff",  // maps
            "5f 42 01 02 ff", "7f 61 61 ff", "5f ff",                    // chunked strings
        }) {
-    const std::string bytes = Bytes(hex);
+    const std::string bytes = FromHex(hex);
     CborReader reader(bytes);
     EXPECT_TRUE(reader.Skip(1).ok()) << hex;
     EXPECT_TRUE(reader.AtEnd()) << hex;
@@ -261,7 +242,7 @@ TEST(CborReaderTest, AbsurdLengthsAreRefusedBeforeAnythingIsAllocated) {
   EXPECT_EQ(SkipError("bb 00 00 00 01 00 00 00 00 00 00"),
             "CBOR map of 4294967296 pairs exceeds the input at byte 9");
   // Also when read rather than skipped.
-  const std::string huge = Bytes("5b 80 00 00 00 00 00 00 00 00");
+  const std::string huge = FromHex("5b 80 00 00 00 00 00 00 00 00");
   CborReader reader(huge);
   auto head = reader.ReadHead();
   ASSERT_TRUE(head.ok());

@@ -2,6 +2,7 @@
 // computed bit by bit here and against bytes computed independently (Python's zlib), and a
 // decoder that refuses every corruption.
 #include "protocol/event_stream.h"
+#include "support/hex.h"
 
 #include <gtest/gtest.h>
 
@@ -37,14 +38,6 @@ void Reseal(std::string& bytes) {
          ReferenceCrc32(std::string_view(bytes).substr(0, bytes.size() - 4)));
 }
 
-std::string Bytes(std::string_view hex) {
-  std::string out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-    out.push_back(static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
-  }
-  return out;
-}
-
 std::string DecodeError(std::string_view bytes) {
   auto decoded = DecodeEventStreamMessage(bytes);
   if (decoded.ok()) return "(decoded)";
@@ -62,7 +55,7 @@ TEST(EventStreamTest, Crc32IsZlibs) {
 
 TEST(EventStreamTest, AnEmptyMessageIsTheKnownVector) {
   // The `empty_message` vector of awslabs/aws-c-event-stream's tests.
-  const std::string expected = Bytes("000000100000000005c248eb7d98c8ff");
+  const std::string expected = testing::FromHex("000000100000000005c248eb7d98c8ff");
   EXPECT_EQ(EncodeEventStreamMessage({}), expected);
   auto decoded = DecodeEventStreamMessage(expected);
   ASSERT_TRUE(decoded.ok()) << decoded.status().message();
@@ -88,9 +81,10 @@ TEST(EventStreamTest, AnEventMessageFieldByField) {
             ReferenceCrc32(std::string_view(message).substr(0, message.size() - 4)));
   // The same bytes, computed with Python's struct and zlib.crc32.
   EXPECT_EQ(message,
-            Bytes("00000068000000564e6817240d3a6d6573736167652d747970650700056576656e740b3a65766"
-                  "56e742d74797065070010696e697469616c2d726573706f6e73650d3a636f6e74656e742d7479"
-                  "70650700106170706c69636174696f6e2f6a736f6e7b7dfe942c1d"));
+            testing::FromHex(
+                "00000068000000564e6817240d3a6d6573736167652d747970650700056576656e740b3a65766"
+                "56e742d74797065070010696e697469616c2d726573706f6e73650d3a636f6e74656e742d7479"
+                "70650700106170706c69636174696f6e2f6a736f6e7b7dfe942c1d"));
 
   auto decoded = DecodeEventStreamMessage(message);
   ASSERT_TRUE(decoded.ok()) << decoded.status().message();
