@@ -1,21 +1,32 @@
 #!/usr/bin/env bash
-# Installs the Debian packages Sluice builds, runs and tests with, and the JS SDK the
-# integration tests drive it with (npm ci in tests/integration/js, pinned by its
-# package-lock.json). Idempotent and quick when everything is already there (no apt-get update
-# unless something is missing; no npm unless the lock file changed).
+# Installs what Sluice needs from Debian, and the JS SDK the integration tests drive it with (npm
+# ci in tests/integration/js, pinned by its package-lock.json). Idempotent and quick when
+# everything is already there (no apt-get update unless something is missing; no npm unless the
+# lock file changed).
+#
+#   scripts/install-deps.sh            everything: build, run, test and benchmark
+#   scripts/install-deps.sh --build    only what building and running the broker needs
+#                                      (scripts/run.sh: no test clients, Go or Node)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+build_only=0
+[ "${1:-}" = "--build" ] && build_only=1
 
 packages=(
   build-essential cmake ninja-build pkg-config git curl ca-certificates
   libboost1.81-all-dev librocksdb-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libssl-dev
-  libnghttp2-dev nghttp2-client libgtest-dev libgmock-dev clang-format
-  python3 python3-boto3 python3-cbor2 awscli
-  golang-go golang-github-aws-aws-sdk-go-v2-dev
+  libnghttp2-dev
 )
-# Node.js for the JS SDK tests: Debian's, unless a node is already installed some other way.
-command -v node >/dev/null 2>&1 || packages+=(nodejs)
-command -v npm >/dev/null 2>&1 || packages+=(npm)
+if [ "$build_only" = 0 ]; then
+  packages+=(
+    libgtest-dev libgmock-dev clang-format nghttp2-client
+    python3 python3-boto3 python3-cbor2 awscli
+    golang-go golang-github-aws-aws-sdk-go-v2-dev
+  )
+  # Node.js for the JS SDK tests: Debian's, unless a node is already installed some other way.
+  command -v node >/dev/null 2>&1 || packages+=(nodejs)
+  command -v npm >/dev/null 2>&1 || packages+=(npm)
+fi
 
 missing=()
 for package in "${packages[@]}"; do
@@ -28,6 +39,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+[ "$build_only" = 1 ] && exit 0
 
 # npm ci wipes and reinstalls node_modules; skip it when the installed tree matches the lock
 # (npm writes node_modules/.package-lock.json after every install).
