@@ -384,6 +384,10 @@ std::string CborCodec::EncodeResponse(const api::Shape* output, api::Value reply
   return writer.Take();
 }
 
+std::string CborCodec::EncodeNoOutput() const {
+  return EncodeResponse(nullptr, api::Value::object());
+}
+
 std::string CborCodec::EncodeError(const Status& status) const {
   WireError wire = ToWire(status.code());
   CborWriter writer;

@@ -34,6 +34,8 @@ class CborCodec final : public WireCodec {
   // A map {"__type": ..., "message": ...}, spelt "Message" for SerializationException and
   // without a message when it is empty, as the JSON codec does.
   std::string EncodeError(const Status& status) const override;
+  // An empty map.
+  std::string EncodeNoOutput() const override;
 };
 
 }  // namespace sluice::protocol

@@ -8,12 +8,12 @@ namespace sluice::protocol {
 
 EventStreamResponse::EventStreamResponse(std::shared_ptr<net::ResponseWriter> writer,
                                          const WireCodec& codec, const api::Shape& event_stream,
-                                         std::string request_id,
+                                         Envelope envelope,
                                          std::function<void(const Status&)> failed)
     : writer_(std::move(writer)),
       codec_(codec),
       event_stream_(event_stream),
-      request_id_(std::move(request_id)),
+      envelope_(std::move(envelope)),
       failed_(std::move(failed)) {}
 
 const api::Shape* EventStreamResponse::EventShape(std::string_view event_type) const {
@@ -25,10 +25,7 @@ const api::Shape* EventStreamResponse::EventShape(std::string_view event_type) c
 
 void EventStreamResponse::Started() {
   started_ = true;
-  writer_->Start(
-      200,
-      {{"Content-Type", "application/vnd.amazon.eventstream"}, {"x-amzn-RequestId", request_id_}},
-      std::nullopt);
+  writer_->Start(200, envelope_.Headers("application/vnd.amazon.eventstream"), std::nullopt);
   // The operation's output has no members besides the stream: its initial response is empty.
   writer_->Write(EventStreamEvent("initial-response", codec_.content_type(),
                                   codec_.EncodeResponse(nullptr, api::Value::object())));
@@ -45,7 +42,7 @@ void EventStreamResponse::Ended(Status status) {
   if (!status.ok() && failed_) failed_(status);
   if (!started_) {
     if (status.ok()) status = Status(ErrorCode::kInternal, "The event stream ended unstarted.");
-    net::SendResponse(*writer_, ErrorResponse(status, codec_, request_id_));
+    net::SendResponse(*writer_, ErrorResponse(status, codec_, envelope_));
     return;
   }
   if (!status.ok()) {

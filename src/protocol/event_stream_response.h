@@ -6,6 +6,7 @@
 #include <mutex>
 #include <string>
 
+#include "protocol/envelope.h"
 #include "protocol/wire_codec.h"
 #include "sluice/api/api.h"
 #include "sluice/api/model.h"
@@ -26,7 +27,7 @@ class EventStreamResponse final : public api::EventSink {
  public:
   // `failed` runs once if the call ends in an error (for the operation's error counter).
   EventStreamResponse(std::shared_ptr<net::ResponseWriter> writer, const WireCodec& codec,
-                      const api::Shape& event_stream, std::string request_id,
+                      const api::Shape& event_stream, Envelope envelope,
                       std::function<void(const Status&)> failed);
 
   void Started() override;
@@ -40,7 +41,7 @@ class EventStreamResponse final : public api::EventSink {
   std::shared_ptr<net::ResponseWriter> writer_;
   const WireCodec& codec_;
   const api::Shape& event_stream_;
-  const std::string request_id_;
+  const Envelope envelope_;
   std::function<void(const Status&)> failed_;
   bool started_ = false;  // only touched by the api's one-at-a-time calls
 };

@@ -1,9 +1,9 @@
 #include "sluice/protocol/frontend.h"
 
 #include <cctype>
-#include <random>
 
 #include "protocol/credentials.h"
+#include "protocol/envelope.h"
 #include "protocol/error_response.h"
 #include "protocol/event_stream_response.h"
 #include "protocol/wire_codec.h"
@@ -16,24 +16,40 @@ namespace {
 
 constexpr std::string_view kTargetPrefix = "Kinesis_20131202.";
 
-std::string NewRequestId() {
-  static thread_local std::mt19937_64 generator{std::random_device{}()};
-  uint64_t high = generator();
-  uint64_t low = generator();
-  char buffer[40];
-  std::snprintf(buffer, sizeof(buffer), "%08x-%04x-4%03x-%04x-%012llx",
-                static_cast<unsigned>(high >> 32), static_cast<unsigned>((high >> 16) & 0xffff),
-                static_cast<unsigned>(high & 0xfff),
-                static_cast<unsigned>(0x8000 | ((low >> 48) & 0x3fff)),
-                static_cast<unsigned long long>(low & 0xffffffffffffULL));
-  return buffer;
-}
-
 std::string MediaType(std::string_view content_type) {
   std::string type(content_type.substr(0, content_type.find(';')));
   while (!type.empty() && std::isspace(static_cast<unsigned char>(type.back()))) type.pop_back();
   for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return type;
+}
+
+const Status kNotAuthorizable(ErrorCode::kAccessDenied,
+                              "Unable to determine service/operation name to be authorized");
+
+// A request that is not a POST: AWS answers in XML, asking for credentials first.
+net::HttpResponse NotPostResponse(const net::HttpRequest& request, const Envelope& envelope) {
+  auto credentials = ReadCredentials(request);
+  bool unsigned_request =
+      !credentials.ok() && credentials.status().code() == ErrorCode::kMissingAuthenticationToken;
+  return XmlErrorResponse(unsigned_request ? credentials.status() : kNotAuthorizable, envelope);
+}
+
+// A POST in no encoding Sluice speaks (no Content-Type, or one it does not know), answered as
+// AWS does: an empty body in the service's default encoding, CBOR (SerializationException for a
+// known operation, else UnknownOperationException); a body with no Content-Type, or with no
+// operation to name, the XML AccessDenied; otherwise UnknownOperationException in CBOR.
+net::HttpResponse UnknownEncodingResponse(const net::HttpRequest& request, bool known_operation,
+                                          bool names_an_operation, const Envelope& envelope) {
+  const WireCodec& cbor = *CodecFor("application/x-amz-cbor-1.1");
+  if (request.body.empty()) {
+    return ErrorResponse(
+        Status(known_operation ? ErrorCode::kSerialization : ErrorCode::kUnknownOperation, ""),
+        cbor, envelope);
+  }
+  if (!request.HasHeader("content-type") || !names_an_operation) {
+    return XmlErrorResponse(kNotAuthorizable, envelope);
+  }
+  return ErrorResponse(Status(ErrorCode::kUnknownOperation, ""), cbor, envelope);
 }
 
 }  // namespace
@@ -57,32 +73,29 @@ std::vector<OperationCount> Frontend::OperationCounts() const {
 }
 
 void Frontend::Handle(net::HttpRequest request, std::shared_ptr<net::ResponseWriter> writer) const {
-  const std::string request_id = NewRequestId();
-  std::string content_type = MediaType(request.Header("content-type"));
-  // The request's encoding decodes the body and encodes the reply; handlers never learn which.
-  const WireCodec* codec = CodecFor(content_type);
-  const WireCodec& reply_codec = codec != nullptr ? *codec : FallbackCodec();
-  auto fail = [&](const Status& status) {
-    net::SendResponse(*writer, ErrorResponse(status, reply_codec, request_id));
-  };
-
-  if (request.method != "POST") {
-    return fail(Status(ErrorCode::kAccessDenied,
-                       "Unable to determine service/operation name to be authorized"));
+  if (auto preflight = PreflightResponse(request)) {
+    return net::SendResponse(*writer, std::move(*preflight));
   }
+  const Envelope envelope(request);
+  if (request.method != "POST")
+    return net::SendResponse(*writer, NotPostResponse(request, envelope));
+
   std::string_view target = request.Header("x-amz-target");
   std::string operation;
   if (target.substr(0, kTargetPrefix.size()) == kTargetPrefix) {
     operation = std::string(target.substr(kTargetPrefix.size()));
   }
   const bool known = !operation.empty() && api_.HasOperation(operation);
+  // The request's encoding decodes the body and encodes the reply; handlers never learn which.
+  const WireCodec* codec = CodecFor(MediaType(request.Header("content-type")));
   if (codec == nullptr) {
-    if (target.empty()) {
-      return fail(Status(ErrorCode::kAccessDenied,
-                         "Unable to determine service/operation name to be authorized"));
-    }
-    return fail(Status(ErrorCode::kUnknownOperation, ""));
+    bool names_an_operation = target.find('.') != std::string_view::npos;
+    return net::SendResponse(*writer,
+                             UnknownEncodingResponse(request, known, names_an_operation, envelope));
   }
+  auto fail = [&](const Status& status) {
+    net::SendResponse(*writer, ErrorResponse(status, *codec, envelope));
+  };
   if (!known) return fail(Status(ErrorCode::kUnknownOperation, ""));
   const api::ApiModel& model = api::ApiModel::Get();
   auto input = codec->DecodeRequest(model.Input(operation), request.body);
@@ -91,7 +104,7 @@ void Frontend::Handle(net::HttpRequest request, std::shared_ptr<net::ResponseWri
   if (!credentials.ok()) return fail(credentials.status());
 
   api::RequestContext context;
-  context.request_id = request_id;
+  context.request_id = envelope.request_id();
   // A 12-digit access key id names the account (handy for multi-tenant tests); any other key
   // acts in the configured account.
   const std::string& key = credentials->access_key_id;
@@ -105,8 +118,8 @@ void Frontend::Handle(net::HttpRequest request, std::shared_ptr<net::ResponseWri
   counters->requests.fetch_add(1, std::memory_order_relaxed);
   if (const api::Shape* events = model.EventStream(operation)) {
     auto sink = std::make_shared<EventStreamResponse>(
-        std::move(writer), *codec, *events, request_id,
-        [counters, request_id, operation](const Status& status) {
+        std::move(writer), *codec, *events, envelope,
+        [counters, request_id = envelope.request_id(), operation](const Status& status) {
           counters->errors.fetch_add(1, std::memory_order_relaxed);
           if (ToWire(status.code()).http_status >= 500) {
             Logger("protocol")->warn("{} {} failed: {}", request_id, operation, status.message());
@@ -114,25 +127,27 @@ void Frontend::Handle(net::HttpRequest request, std::shared_ptr<net::ResponseWri
         });
     return api_.Subscribe(context, operation, std::move(input).value(), std::move(sink));
   }
-  api_.Invoke(
-      context, operation, std::move(input).value(),
-      [writer = std::move(writer), request_id, codec, output = model.Output(operation), operation,
-       counters](Result<api::Value> result) {
-        if (!result.ok()) {
-          counters->errors.fetch_add(1, std::memory_order_relaxed);
-          const Status& status = result.status();
-          if (ToWire(status.code()).http_status >= 500) {
-            Logger("protocol")->warn("{} {} failed: {}", request_id, operation, status.message());
-          }
-          net::SendResponse(*writer, ErrorResponse(status, *codec, request_id));
-          return;
-        }
-        net::HttpResponse response;
-        response.headers = {{"Content-Type", std::string(codec->content_type())},
-                            {"x-amzn-RequestId", request_id}};
-        response.body = codec->EncodeResponse(output, std::move(result).value());
-        net::SendResponse(*writer, std::move(response));
-      });
+  api_.Invoke(context, operation, std::move(input).value(),
+              [writer = std::move(writer), envelope, codec, output = model.Output(operation),
+               operation, counters](Result<api::Value> result) {
+                if (!result.ok()) {
+                  counters->errors.fetch_add(1, std::memory_order_relaxed);
+                  const Status& status = result.status();
+                  if (ToWire(status.code()).http_status >= 500) {
+                    Logger("protocol")
+                        ->warn("{} {} failed: {}", envelope.request_id(), operation,
+                               status.message());
+                  }
+                  net::SendResponse(*writer, ErrorResponse(status, *codec, envelope));
+                  return;
+                }
+                net::HttpResponse response;
+                response.headers = envelope.Headers(codec->content_type());
+                response.body = output == nullptr
+                                    ? codec->EncodeNoOutput()
+                                    : codec->EncodeResponse(output, std::move(result).value());
+                net::SendResponse(*writer, std::move(response));
+              });
 }
 
 net::HttpResponse Frontend::Reject(net::RejectReason reason) const {
@@ -150,7 +165,7 @@ net::HttpResponse Frontend::Reject(net::RejectReason reason) const {
       status = Status(ErrorCode::kSerialization, "Malformed HTTP request.");
       break;
   }
-  return ErrorResponse(status, FallbackCodec(), NewRequestId());
+  return ErrorResponse(status, FallbackCodec(), Envelope());
 }
 
 }  // namespace sluice::protocol

@@ -184,11 +184,19 @@ std::string JsonCodec::EncodeResponse(const api::Shape* output, api::Value reply
 
 std::string JsonCodec::EncodeError(const Status& status) const {
   WireError wire = ToWire(status.code());
-  Value body = {{"__type", wire.type}};
-  if (!status.message().empty()) {
-    body[status.code() == ErrorCode::kSerialization ? "Message" : "message"] = status.message();
+  const char* message_key = status.code() == ErrorCode::kSerialization ? "Message" : "message";
+  if (errors_ == Errors::kLegacyEnvelope) {
+    Value error = {{"__type", "com.amazon.coral.service#" + std::string(wire.type)}};
+    error[message_key] = status.message().empty() ? Value() : Value(status.message());
+    return Dump(Value{{"Output", std::move(error)}, {"Version", "1.0"}});
   }
+  Value body = {{"__type", wire.type}};
+  if (!status.message().empty()) body[message_key] = status.message();
   return Dump(body);
+}
+
+int JsonCodec::ErrorStatus(const Status& status) const {
+  return errors_ == Errors::kLegacyEnvelope ? 200 : WireCodec::ErrorStatus(status);
 }
 
 }  // namespace sluice::protocol

@@ -2,16 +2,20 @@
 
 #include "protocol/cbor_codec.h"
 #include "protocol/json_codec.h"
+#include "sluice/protocol/error_mapping.h"
 
 namespace sluice::protocol {
 namespace {
 
-// Legacy `application/json` is JSON 1.1 under another name: clients that send it expect it back.
-const JsonCodec kJson11("application/x-amz-json-1.1");
-const JsonCodec kJsonLegacy("application/json");
+// Legacy `application/json` is JSON 1.1 under another name (clients that send it expect it back),
+// but with AWS's old error envelope.
+const JsonCodec kJson11("application/x-amz-json-1.1", JsonCodec::Errors::kPlain);
+const JsonCodec kJsonLegacy("application/json", JsonCodec::Errors::kLegacyEnvelope);
 const CborCodec kCbor11;
 
 }  // namespace
+
+int WireCodec::ErrorStatus(const Status& status) const { return ToWire(status.code()).http_status; }
 
 const api::Shape* MemberShape(const api::Shape* shape, std::string_view name) {
   if (shape == nullptr) return nullptr;

@@ -35,8 +35,15 @@ class WireCodec {
   // operations without output members.
   virtual std::string EncodeResponse(const api::Shape* output, api::Value reply) const = 0;
 
+  // The body of a successful reply of an operation without output members. AWS JSON answers
+  // those with an empty body; CBOR, whose clients always parse the body, with an empty map.
+  virtual std::string EncodeNoOutput() const = 0;
+
   // The body of an error reply.
   virtual std::string EncodeError(const Status& status) const = 0;
+  // The HTTP status of an error reply: AWS's for the error (error_mapping.h), except where the
+  // encoding wraps errors in a 200 (legacy `application/json`).
+  virtual int ErrorStatus(const Status& status) const;
 };
 
 // The shape of member `name` of a value of `shape` (a structure's member, a map's values);

@@ -100,8 +100,10 @@ class Boto3ErrorsTest(harness.ServerTestCase):
             with self.subTest(call.__name__):
                 self.assertClientError(call, "ResourceNotFoundException", missing,
                                        StreamName="missing", **kwargs)
-        # A shard that does not exist in an existing stream.
-        self.assertClientError(self.client.get_shard_iterator, "ResourceNotFoundException", None,
+        # A shard that does not exist in an existing stream: AWS's text.
+        self.assertClientError(self.client.get_shard_iterator, "ResourceNotFoundException",
+                               f"Shard shardId-000000000002 in stream errors under account "
+                               f"{ACCOUNT} does not exist",
                                StreamName="errors", ShardId="shardId-000000000002",
                                ShardIteratorType="LATEST")
         # Streams live in a region: the region of the SigV4 scope.
@@ -143,7 +145,10 @@ class Boto3ErrorsTest(harness.ServerTestCase):
         self.assertEqual(put["ShardId"], "shardId-000000000000")
         for type_ in ("AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER"):
             self.assertClientError(self.client.get_shard_iterator, "InvalidArgumentException",
-                                   None, StreamName="errors", ShardId="shardId-000000000001",
+                                   "Invalid StartingSequenceNumber. It encodes "
+                                   "shardId-000000000000, while it was used in a call to a shard "
+                                   "with shardId-000000000001",
+                                   StreamName="errors", ShardId="shardId-000000000001",
                                    ShardIteratorType=type_,
                                    StartingSequenceNumber=put["SequenceNumber"])
         # Malformed (but pattern-valid) sequence number.
@@ -237,11 +242,13 @@ class RawHttpErrorsTest(harness.ServerTestCase):
         self.assertEqual(error_type(body), "IncompleteSignatureException")
 
     def test_not_post(self):
+        # AWS answers these in XML (test_envelope.py checks every byte).
         for method in ("GET", "PUT", "DELETE"):
             with self.subTest(method=method):
-                status, headers, body = self.server.http_request(method, "/")
+                status, headers, body = self.server.http_request(
+                    method, "/", headers=self.signed("ListStreams"))
                 self.assertEqual(status, 403)
-                self.assertEqual(error_type(body), "AccessDeniedException")
+                self.assertTrue(body.startswith(b"<AccessDeniedException>"), body)
                 self.assertTrue(headers.get("x-amzn-requestid"))
 
     def test_body_too_large(self):

@@ -25,10 +25,13 @@ struct OperationCount {
 };
 
 // Turns HTTP requests into Kinesis calls and their results into AWS-shaped responses:
-// `POST /` with X-Amz-Target, AWS JSON 1.1 (and legacy application/json) or CBOR 1.1 with each
-// reply in the request's encoding, the presence and shape of SigV4 credentials,
-// `x-amzn-RequestId` on every answer. It serves every request it is given as an API call; the app
-// routes the operator paths (/health, /metrics, /_sluice/) elsewhere.
+// `POST /` with X-Amz-Target, AWS JSON 1.1 (and legacy `application/json`, whose errors come in
+// AWS's old envelope) or CBOR 1.1 with each reply in the request's encoding, the presence and
+// shape of SigV4 credentials, and the envelope of every answer (`x-amzn-RequestId`, `x-amz-id-2`,
+// CORS for requests with an Origin, preflights). What AWS answers in no encoding of the request
+// is answered as AWS does: other methods and untyped bodies in XML, unknown encodings in CBOR,
+// the service's default. It serves every request it is given as an API call; the app routes the
+// operator paths (/health, /metrics, /_sluice/) elsewhere.
 //
 // Thread-safe; Handle runs on a connection's strand and may answer later from a storage thread.
 class Frontend {

@@ -12,7 +12,8 @@ namespace {
 // codec, which answers wrong JSON types and bad base64 and drops unknown members, so each text
 // below is the one a JSON client gets, in the order it gets them.
 Result<Value> Decode(const std::string& operation, const std::string& json) {
-  const protocol::JsonCodec codec("application/x-amz-json-1.1");
+  const protocol::JsonCodec codec("application/x-amz-json-1.1",
+                                  protocol::JsonCodec::Errors::kPlain);
   return codec.DecodeRequest(ApiModel::Get().Input(operation), json);
 }
 

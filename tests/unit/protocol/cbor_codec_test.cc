@@ -24,7 +24,7 @@ using testing::FromHex;
 using testing::ToHex;
 
 const CborCodec kCodec;
-const JsonCodec kJson("application/x-amz-json-1.1");
+const JsonCodec kJson("application/x-amz-json-1.1", JsonCodec::Errors::kPlain);
 
 // `value` as CBOR by nlohmann's writer: maps and arrays of definite length, binary values as
 // byte strings, integers in their shortest form.

@@ -12,6 +12,7 @@
 #include "protocol/event_stream.h"
 #include "protocol/wire_codec.h"
 #include "sluice/api/model.h"
+#include "sluice/common/base64.h"
 #include "support/broker_fixture.h"
 #include "support/captured_response.h"
 
@@ -87,18 +88,35 @@ class FrontendTest : public testing::BrokerFixture {
         Request("Kinesis_20131202." + std::string(operation), std::move(body), content_type));
   }
 
-  // Status, headers and body exactly; the request id is random, so only its form is known.
+  // Status, headers and body exactly; the request id and x-amz-id-2 are random, so only their
+  // form is known. An empty `content_type`: the answer has none (AWS's XML errors).
   static void ExpectResponse(const net::HttpResponse& response, int status,
                              std::string_view content_type, std::string_view body) {
     EXPECT_EQ(response.status, status);
-    ASSERT_EQ(response.headers.size(), 2u);
-    EXPECT_EQ(response.headers[0].first, "Content-Type");
-    EXPECT_EQ(response.headers[0].second, content_type);
-    EXPECT_EQ(response.headers[1].first, "x-amzn-RequestId");
+    size_t first = content_type.empty() ? 0 : 1;
+    ASSERT_EQ(response.headers.size(), first + 2);
+    if (!content_type.empty()) {
+      EXPECT_EQ(response.headers[0].first, "Content-Type");
+      EXPECT_EQ(response.headers[0].second, content_type);
+    }
+    EXPECT_EQ(response.headers[first].first, "x-amzn-RequestId");
     static const std::regex kUuid(
         "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
-    EXPECT_TRUE(std::regex_match(response.headers[1].second, kUuid)) << response.headers[1].second;
+    EXPECT_TRUE(std::regex_match(response.headers[first].second, kUuid))
+        << response.headers[first].second;
+    EXPECT_EQ(response.headers[first + 1].first, "x-amz-id-2");
+    auto id2 = Base64Decode(response.headers[first + 1].second);
+    ASSERT_TRUE(id2.has_value());
+    EXPECT_EQ(id2->size(), 72u);
     EXPECT_EQ(response.body, body);
+  }
+
+  // The value of header `name` (as the frontend spells it), or "" when absent.
+  static std::string HeaderOf(const net::HttpResponse& response, std::string_view name) {
+    for (const auto& [key, value] : response.headers) {
+      if (key == name) return value;
+    }
+    return "";
   }
 
   // The value of string member `name` of a JSON reply.
@@ -111,7 +129,8 @@ class FrontendTest : public testing::BrokerFixture {
 };
 
 TEST_F(FrontendTest, AnswersARightRequest) {
-  ExpectResponse(Call("CreateStream", R"({"StreamName":"s","ShardCount":2})"), 200, kJson11, "{}");
+  // No output members: an empty body, as AWS sends.
+  ExpectResponse(Call("CreateStream", R"({"StreamName":"s","ShardCount":2})"), 200, kJson11, "");
   ExpectResponse(
       Call("DescribeStreamSummary", R"({"StreamName":"s"})"), 200, kJson11,
       R"({"StreamDescriptionSummary":{"StreamName":"s",)"
@@ -152,25 +171,75 @@ TEST_F(FrontendTest, UnknownOrMissingTargetIsAnUnknownOperation) {
                  R"({"__type":"UnknownOperationException"})");
 }
 
-TEST_F(FrontendTest, ContentTypesWithoutACodecAreAnsweredInJson) {
-  ExpectResponse(Call("ListStreams", "{}", "text/plain"), 400, kJson11,
-                 R"({"__type":"UnknownOperationException"})");
-  ExpectResponse(Call("ListStreams", "{}", "application/x-amz-json-1.0"), 400, kJson11,
-                 R"({"__type":"UnknownOperationException"})");
-  ExpectResponse(Handle(Request("", "{}", "text/plain")), 403, kJson11,
-                 R"({"__type":"AccessDeniedException","message":"Unable to determine )"
-                 R"(service/operation name to be authorized"})");
+// An encoding Sluice does not speak: the service's default, CBOR, or AWS's XML (AWS-COMPAT.md).
+TEST_F(FrontendTest, ContentTypesWithoutACodecAreAnsweredAsAwsDoes) {
+  const std::string cbor_unknown = ToCbor({{"__type", "UnknownOperationException"}});
+  const std::string cbor_serialization = ToCbor({{"__type", "SerializationException"}});
+  const std::string access_denied =
+      "<AccessDeniedException>\n"
+      "  <Message>Unable to determine service/operation name to be authorized</Message>\n"
+      "</AccessDeniedException>\n";
+  for (std::string_view type :
+       {"text/plain", "application/x-amz-json-1.0", "application/x-amz-json-1.1asdf"}) {
+    SCOPED_TRACE(type);
+    ExpectResponse(Call("ListStreams", "{}", type), 400, kCbor11, cbor_unknown);
+    ExpectResponse(Call("ListStreams", "", type), 400, kCbor11, cbor_serialization);
+    ExpectResponse(Call("NoSuchOperation", "", type), 400, kCbor11, cbor_unknown);
+    ExpectResponse(Handle(Request("", "{}", type)), 403, "", access_denied);
+  }
+  net::HttpRequest untyped = Request("Kinesis_20131202.ListStreams", "{}");
+  std::erase_if(untyped.headers, [](const auto& header) { return header.first == "content-type"; });
+  ExpectResponse(Handle(untyped), 403, "", access_denied);
+  untyped.body.clear();
+  ExpectResponse(Handle(untyped), 400, kCbor11, cbor_serialization);
 }
 
-TEST_F(FrontendTest, LegacyJsonIsJsonUnderItsOwnContentType) {
+TEST_F(FrontendTest, LegacyJsonIsJsonWithAwsOldErrorEnvelope) {
   const std::string_view legacy = "application/json";
   ExpectResponse(Call("ListStreams", "{}", "Application/JSON; charset=utf-8"), 200, legacy,
                  R"({"StreamNames":[],"HasMoreStreams":false,"StreamSummaries":[]})");
-  ExpectResponse(Call("DescribeStream", R"({"StreamName":"missing"})", legacy), 400, legacy,
-                 R"({"__type":"ResourceNotFoundException",)"
-                 R"("message":"Stream missing under account 000000000000 not found."})");
-  ExpectResponse(Call("ListStreams", "{", legacy), 400, legacy,
-                 R"({"__type":"SerializationException"})");
+  ExpectResponse(Call("DescribeStream", R"({"StreamName":"missing"})", legacy), 200, legacy,
+                 R"({"Output":{"__type":"com.amazon.coral.service#ResourceNotFoundException",)"
+                 R"("message":"Stream missing under account 000000000000 not found."},)"
+                 R"("Version":"1.0"})");
+  ExpectResponse(Call("ListStreams", "{", legacy), 200, legacy,
+                 R"({"Output":{"__type":"com.amazon.coral.service#SerializationException",)"
+                 R"("Message":null},"Version":"1.0"})");
+  ExpectResponse(Call("NoSuchOperation", "{}", legacy), 200, legacy,
+                 R"({"Output":{"__type":"com.amazon.coral.service#UnknownOperationException",)"
+                 R"("message":null},"Version":"1.0"})");
+}
+
+TEST_F(FrontendTest, BrowserRequestsGetCorsHeaders) {
+  net::HttpRequest request = Request("Kinesis_20131202.ListStreams", "{}");
+  request.headers.emplace_back("origin", "http://localhost:3000");
+  net::HttpResponse response = Handle(request);
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(HeaderOf(response, "Access-Control-Allow-Origin"), "*");
+  EXPECT_EQ(HeaderOf(response, "Access-Control-Expose-Headers"),
+            "x-amzn-RequestId,x-amzn-ErrorType,x-amz-request-id,x-amz-id-2,x-amzn-ErrorMessage,"
+            "Date");
+  // Without an Origin there is no CORS.
+  EXPECT_EQ(HeaderOf(Call("ListStreams", "{}"), "Access-Control-Allow-Origin"), "");
+}
+
+TEST_F(FrontendTest, PreflightIsAnsweredWithoutCredentials) {
+  net::HttpRequest preflight;
+  preflight.method = "OPTIONS";
+  preflight.target = "/";
+  preflight.headers = {{"origin", "http://localhost:3000"},
+                       {"access-control-request-headers", "content-type, x-amz-target"},
+                       {"access-control-request-method", "POST"}};
+  net::HttpResponse response = Handle(preflight);
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.body, "");
+  EXPECT_EQ(HeaderOf(response, "Content-Type"), "");
+  EXPECT_EQ(HeaderOf(response, "x-amz-id-2"), "");
+  EXPECT_NE(HeaderOf(response, "x-amzn-RequestId"), "");
+  EXPECT_EQ(HeaderOf(response, "Access-Control-Allow-Origin"), "*");
+  EXPECT_EQ(HeaderOf(response, "Access-Control-Allow-Headers"), "content-type, x-amz-target");
+  EXPECT_EQ(HeaderOf(response, "Access-Control-Allow-Methods"), "POST");
+  EXPECT_EQ(HeaderOf(response, "Access-Control-Max-Age"), "172800");
 }
 
 TEST_F(FrontendTest, MissingCredentialsAreRefusedAfterDecoding) {
@@ -183,7 +252,7 @@ TEST_F(FrontendTest, MissingCredentialsAreRefusedAfterDecoding) {
 }
 
 TEST_F(FrontendTest, BlobsAndTimestampsRoundTrip) {
-  ExpectResponse(Call("CreateStream", R"({"StreamName":"s","ShardCount":1})"), 200, kJson11, "{}");
+  ExpectResponse(Call("CreateStream", R"({"StreamName":"s","ShardCount":1})"), 200, kJson11, "");
   // Bytes that are not UTF-8 travel as base64 both ways.
   net::HttpResponse put =
       Call("PutRecord", R"({"StreamName":"s","Data":"AP8QaGk=","PartitionKey":"k"})");
@@ -264,7 +333,7 @@ TEST_F(FrontendTest, CborErrorsAreCborBodies) {
 // A record written in one encoding reads back byte for byte in the other: handlers never see
 // which encoding arrived.
 TEST_F(FrontendTest, RecordsCrossBetweenJsonAndCbor) {
-  ExpectResponse(Call("CreateStream", R"({"StreamName":"s","ShardCount":1})"), 200, kJson11, "{}");
+  ExpectResponse(Call("CreateStream", R"({"StreamName":"s","ShardCount":1})"), 200, kJson11, "");
   const std::vector<uint8_t> bytes = {0x00, 0xff, 0x10, 'h', 'i', 0x80};
   EXPECT_EQ(Call("PutRecord", R"({"StreamName":"s","Data":"AP8QaGmA","PartitionKey":"j"})").status,
             200);
@@ -309,11 +378,21 @@ TEST_F(FrontendTest, RecordsCrossBetweenJsonAndCbor) {
 }
 
 TEST_F(FrontendTest, OnlyPostReachesTheApi) {
-  net::HttpRequest request = Request("Kinesis_20131202.ListStreams", "");
-  request.method = "GET";
-  ExpectResponse(Handle(request), 403, kJson11,
-                 R"({"__type":"AccessDeniedException","message":"Unable to determine )"
-                 R"(service/operation name to be authorized"})");
+  for (std::string_view method : {"GET", "PUT", "DELETE", "OPTIONS"}) {
+    SCOPED_TRACE(method);
+    net::HttpRequest request = Request("Kinesis_20131202.ListStreams", "");
+    request.method = std::string(method);
+    ExpectResponse(Handle(request), 403, "",
+                   "<AccessDeniedException>\n"
+                   "  <Message>Unable to determine service/operation name to be authorized"
+                   "</Message>\n</AccessDeniedException>\n");
+    std::erase_if(request.headers,
+                  [](const auto& header) { return header.first == "authorization"; });
+    ExpectResponse(Handle(request), 403, "",
+                   "<MissingAuthenticationTokenException>\n"
+                   "  <Message>Missing Authentication Token</Message>\n"
+                   "</MissingAuthenticationTokenException>\n");
+  }
 }
 
 TEST_F(FrontendTest, OperationCountsListEveryOperationWithItsRequestsAndErrors) {

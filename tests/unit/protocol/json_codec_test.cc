@@ -13,7 +13,7 @@ namespace {
 using api::ApiModel;
 using api::Value;
 
-const JsonCodec kCodec("application/x-amz-json-1.1");
+const JsonCodec kCodec("application/x-amz-json-1.1", JsonCodec::Errors::kPlain);
 
 Result<Value> Decode(std::string_view operation, std::string_view body) {
   return kCodec.DecodeRequest(ApiModel::Get().Input(operation), body);
@@ -184,8 +184,10 @@ TEST(JsonCodecTest, BodiesThatAreNotAJsonObjectAreBareSerializationErrors) {
             "Start of structure or map found where not expected.");
 }
 
-TEST(JsonCodecTest, OperationsWithoutOutputAnswerAnEmptyObject) {
+TEST(JsonCodecTest, OperationsWithoutOutputAnswerAnEmptyBody) {
   EXPECT_EQ(ApiModel::Get().Output("CreateStream"), nullptr);
+  EXPECT_EQ(kCodec.EncodeNoOutput(), "");
+  // An event stream's initial-response is still an object.
   EXPECT_EQ(kCodec.EncodeResponse(nullptr, Value::object()), "{}");
 }
 
@@ -196,6 +198,20 @@ TEST(JsonCodecTest, ErrorsSpellTheMessageMemberAsAwsDoes) {
             R"({"__type":"SerializationException","Message":"bad"})");
   EXPECT_EQ(kCodec.EncodeError(Status(ErrorCode::kUnknownOperation, "")),
             R"({"__type":"UnknownOperationException"})");
+}
+
+TEST(JsonCodecTest, LegacyJsonWrapsErrorsInAwsOldEnvelopeWithStatus200) {
+  const JsonCodec legacy("application/json", JsonCodec::Errors::kLegacyEnvelope);
+  Status missing(ErrorCode::kResourceNotFound, "Stream s not found.");
+  EXPECT_EQ(legacy.EncodeError(missing),
+            R"({"Output":{"__type":"com.amazon.coral.service#ResourceNotFoundException",)"
+            R"("message":"Stream s not found."},"Version":"1.0"})");
+  EXPECT_EQ(legacy.EncodeError(Status(ErrorCode::kSerialization, "")),
+            R"({"Output":{"__type":"com.amazon.coral.service#SerializationException",)"
+            R"("Message":null},"Version":"1.0"})");
+  EXPECT_EQ(legacy.ErrorStatus(missing), 200);
+  EXPECT_EQ(kCodec.ErrorStatus(missing), 400);
+  EXPECT_EQ(kCodec.ErrorStatus(Status(ErrorCode::kInternal, "")), 500);
 }
 
 TEST(JsonCodecTest, ContentTypesPickTheirCodec) {
