@@ -15,6 +15,9 @@
 # bench/results/compare-<date>.md, with every run's raw JSON beside it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# No operator port: benchmark servers need none, and two must never race for its port. (An
+# environment variable rather than a flag, so binaries older than the setting ignore it.)
+export SLUICE_ADMIN_LISTEN=off
 if [ $# -lt 2 ] || [ $# -gt 3 ]; then
   echo "usage: bench/compare.sh BEFORE_BINARY AFTER_BINARY [SECONDS_PER_RUN]" >&2
   exit 2

@@ -13,6 +13,9 @@
 # The table and h2load's output go to bench/results/h2c-<date>.md and .log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# No operator port: benchmark servers need none, and two must never race for its port. (An
+# environment variable rather than a flag, so binaries older than the setting ignore it.)
+export SLUICE_ADMIN_LISTEN=off
 seconds=${1:-10}
 root=$(mktemp -d /tmp/sluice-h2c-XXXXXX)
 server_pid=

@@ -15,6 +15,9 @@
 # The table and every run's JSON go to bench/results/push-<date>.md and .jsonl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# No operator port: benchmark servers need none, and two must never race for its port. (An
+# environment variable rather than a flag, so binaries older than the setting ignore it.)
+export SLUICE_ADMIN_LISTEN=off
 seconds=${1:-10}
 subscribers=${SLUICE_PUSH_SUBSCRIBERS:-1,2,4,8,16,32,64}
 rate=${SLUICE_PUSH_RATE:-200}

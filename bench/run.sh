@@ -10,6 +10,7 @@
 # 8 connections each. Results also go to bench/results/<date>.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Each server gets its operator port on a free port (flags below), to fail az-c.
 seconds=${1:-20}
 connections=8
 root=$(mktemp -d /tmp/sluice-bench-XXXXXX)
@@ -54,11 +55,14 @@ measure() {  # label port
   done
 }
 
-start_sluice() {  # label durability extra...; sets $port and $server_pid
+admin_token=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+start_sluice() {  # label durability extra...; sets $port, $admin_port and $server_pid
   local label=$1 durability=$2
   shift 2
   port=$(free_port)
+  admin_port=$(free_port)
   "$sluice" --listen "127.0.0.1:$port" --data-dir "$root/$label" --create-stream-ms 0 \
+    --admin-listen "127.0.0.1:$admin_port" --admin-token "$admin_token" \
     --durability "$durability" --log-level warn "$@" >"$root/$label.log" 2>&1 &
   server_pid=$!
   pids+=("$server_pid")
@@ -73,11 +77,13 @@ start_sluice sluice-buffered buffered
 measure "Sluice, 3 nodes, buffered" "$port"
 stop_server
 start_sluice sluice-degraded fsync
-curl -s -X POST "http://127.0.0.1:$port/_sluice/nodes/az-c/fail" >/dev/null
+fail_az_c() { curl -s -X POST -H "Authorization: Bearer $admin_token" \
+  "http://127.0.0.1:$admin_port/_sluice/nodes/az-c/fail$1" >/dev/null; }
+fail_az_c ""
 measure "Sluice, fsync, az-c failed" "$port"
 stop_server
 start_sluice sluice-slow fsync
-curl -s -X POST "http://127.0.0.1:$port/_sluice/nodes/az-c/fail?latency_ms=20" >/dev/null
+fail_az_c "?latency_ms=20"
 measure "Sluice, fsync, az-c 20 ms slow" "$port"
 stop_server
 

@@ -1,5 +1,5 @@
-// The non-Kinesis paths on the API port: /health and the operator routes under /_sluice/
-// (/metrics is rendered in metrics.cc).
+// The operator port: /health, /metrics (rendered in metrics.cc) and the routes under /_sluice/;
+// the API port's health check.
 #include "sluice/admin/operator_surface.h"
 
 #include <charconv>
@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sluice/admin/admin_token.h"
 #include "sluice/protocol/query_string.h"
 
 namespace sluice::admin {
@@ -24,7 +25,8 @@ net::HttpResponse Problem(int status, const std::string& message) {
   return JsonResponse(status, {{"error", message}});
 }
 
-constexpr int64_t kMaxInjectedLatencyMs = 600000;
+// A minute per write is slow enough for any drill; more could only wedge the node's writer.
+constexpr int64_t kMaxInjectedLatencyMs = 60000;
 
 template <typename Number>
 std::optional<Number> ParseNumber(const std::string& text) {
@@ -67,12 +69,11 @@ nlohmann::json FaultsJson(const replication::FaultSettings& faults) {
 }  // namespace
 
 OperatorSurface::OperatorSurface(const protocol::Frontend& frontend, const broker::Broker& broker,
-                                 replication::ReplicatedStore& store)
-    : frontend_(frontend), broker_(broker), store_(store) {}
+                                 replication::ReplicatedStore& store, std::string token)
+    : frontend_(frontend), broker_(broker), store_(store), token_(std::move(token)) {}
 
-bool OperatorSurface::Serves(std::string_view target) {
-  std::string_view path = target.substr(0, target.find('?'));
-  return path == "/health" || path == "/metrics" || path.rfind("/_sluice/", 0) == 0;
+bool OperatorSurface::ServesOnApiPort(std::string_view target) {
+  return target.substr(0, target.find('?')) == "/health";
 }
 
 net::HttpResponse OperatorSurface::Handle(const net::HttpRequest& request) const {
@@ -112,6 +113,12 @@ net::HttpResponse OperatorSurface::Handle(const net::HttpRequest& request) const
       std::string action = rest.substr(slash + 1);
       if (action == "fail" || action == "recover") {
         if (request.method != "POST") return Problem(405, "use POST");
+        if (!BearerMatches(request.Header("authorization"), token_)) {
+          net::HttpResponse refused =
+              Problem(401, "this route needs Authorization: Bearer <admin token>");
+          refused.headers.emplace_back("WWW-Authenticate", "Bearer");
+          return refused;
+        }
         if (action == "fail") {
           auto faults = ParseFaults(request.target);
           if (!faults.ok()) return Problem(400, faults.status().message());

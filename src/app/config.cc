@@ -21,7 +21,18 @@ struct Setting {
 
 const std::vector<Setting>& Settings() {
   static const std::vector<Setting> settings = {
-      {"listen", "HOST:PORT serving HTTP and HTTPS on one port", &Config::listen},
+      {"listen",
+       "HOST:PORT serving the Kinesis API over HTTP and HTTPS on one port (0.0.0.0:4567 to "
+       "accept connections from other machines)",
+       &Config::listen},
+      {"admin-listen",
+       "HOST:PORT of the operator port (/metrics, /_sluice/ node state and fault injection), "
+       "plain HTTP; off: none",
+       &Config::admin_listen},
+      {"admin-token",
+       "bearer token the operator port's POST routes require (empty: generated into "
+       "<data-dir>/admin.token, mode 0600)",
+       &Config::admin_token},
       {"data-dir", "directory for the storage nodes, TLS material and secrets", &Config::data_dir},
       {"tls-cert", "PEM certificate (empty: self-signed, generated into <data-dir>/tls/)",
        &Config::tls_cert},
@@ -110,6 +121,12 @@ Status CheckValues(const Config& config) {
   }
   if (config.listen.rfind(':') == std::string::npos) {
     return Status(ErrorCode::kInvalidArgument, "listen must be HOST:PORT");
+  }
+  if (config.admin_listen != "off" && config.admin_listen.rfind(':') == std::string::npos) {
+    return Status(ErrorCode::kInvalidArgument, "admin-listen must be HOST:PORT or off");
+  }
+  if (!config.admin_token.empty() && config.admin_token.size() < 16) {
+    return Status(ErrorCode::kInvalidArgument, "admin-token must have at least 16 characters");
   }
   if (config.max_concurrent_streams < 1 || config.max_concurrent_streams > (int64_t{1} << 31) - 1) {
     return Status(ErrorCode::kInvalidArgument,

@@ -13,7 +13,9 @@ namespace sluice::app {
 // the JSON file named by --config / SLUICE_CONFIG, or its default. config/sluice.json lists all
 // of them with their defaults; a unit test keeps the two in step.
 struct Config {
-  std::string listen = "0.0.0.0:4567";
+  std::string listen = "127.0.0.1:4567";
+  std::string admin_listen = "127.0.0.1:4568";  // the operator port; "off": none
+  std::string admin_token;  // empty: <data-dir>/admin.token, generated on first start
   std::string data_dir = "./data";
   std::string tls_cert;  // empty: <data-dir>/tls/cert.pem, generated on first start
   std::string tls_key;   // empty: <data-dir>/tls/key.pem

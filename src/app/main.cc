@@ -10,6 +10,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "app/config.h"
+#include "sluice/admin/admin_token.h"
 #include "sluice/admin/operator_surface.h"
 #include "sluice/api/api.h"
 #include "sluice/broker/broker.h"
@@ -28,6 +29,20 @@ int Fail(const std::string& what, const Status& status) {
   return 1;
 }
 
+// "HOST:PORT" or "[v6]:PORT" into the server's host and port; CheckValues saw the colon.
+void SetAddress(const std::string& address, net::ServerOptions& options) {
+  size_t colon = address.rfind(':');
+  options.host = address.substr(0, colon);
+  if (options.host.size() >= 2 && options.host.front() == '[') {
+    options.host = options.host.substr(1, options.host.size() - 2);
+  }
+  options.port = static_cast<uint16_t>(std::stoi(address.substr(colon + 1)));
+}
+
+bool IsLoopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
 int Run(const Config& config) {
   namespace fs = std::filesystem;
   const fs::path data_dir = config.data_dir;
@@ -38,12 +53,7 @@ int Run(const Config& config) {
                 Status(ErrorCode::kInternal, ec.message()));
 
   net::ServerOptions server_options;
-  size_t colon = config.listen.rfind(':');
-  server_options.host = config.listen.substr(0, colon);
-  if (server_options.host.size() >= 2 && server_options.host.front() == '[') {
-    server_options.host = server_options.host.substr(1, server_options.host.size() - 2);
-  }
-  server_options.port = static_cast<uint16_t>(std::stoi(config.listen.substr(colon + 1)));
+  SetAddress(config.listen, server_options);
   server_options.max_body_bytes = static_cast<size_t>(config.max_body_bytes);
   server_options.max_concurrent_streams = static_cast<uint32_t>(config.max_concurrent_streams);
   server_options.tls_cert =
@@ -84,13 +94,20 @@ int Run(const Config& config) {
   protocol::FrontendOptions frontend_options{config.account_id, config.region,
                                              static_cast<size_t>(config.max_body_bytes)};
   protocol::Frontend frontend(api, frontend_options);
-  admin::OperatorSurface operator_surface(frontend, broker, **store);
-  // One port: the operator paths go to the admin layer, everything else is an API call.
+  std::string admin_token = config.admin_token;
+  if (admin_token.empty() && config.admin_listen != "off") {
+    auto token = admin::LoadOrCreateAdminToken(data_dir / "admin.token");
+    if (!token.ok()) return Fail("admin token", token.status());
+    admin_token = *token;
+    Logger("app")->info("operator port token: {}", (data_dir / "admin.token").string());
+  }
+  admin::OperatorSurface operator_surface(frontend, broker, **store, admin_token);
+  // The API port: the health check for load balancers, everything else is an API call.
   net::HttpServer server(
       io, server_options,
       [&frontend, &operator_surface](net::HttpRequest request,
                                      std::shared_ptr<net::ResponseWriter> writer) {
-        if (admin::OperatorSurface::Serves(request.target)) {
+        if (admin::OperatorSurface::ServesOnApiPort(request.target)) {
           return net::SendResponse(*writer, operator_surface.Handle(request));
         }
         frontend.Handle(std::move(request), std::move(writer));
@@ -98,10 +115,43 @@ int Run(const Config& config) {
       [&frontend](net::RejectReason reason) { return frontend.Reject(reason); });
   if (Status started = server.Start(); !started.ok())
     return Fail("listening on " + config.listen, started);
+  // The operator port: plain HTTP (loopback by default), small requests only.
+  std::unique_ptr<net::HttpServer> admin_server;
+  if (config.admin_listen != "off") {
+    net::ServerOptions admin_options;
+    SetAddress(config.admin_listen, admin_options);
+    admin_options.max_body_bytes = 64 << 10;
+    admin_server = std::make_unique<net::HttpServer>(
+        io, admin_options,
+        [&operator_surface](net::HttpRequest request, std::shared_ptr<net::ResponseWriter> writer) {
+          net::SendResponse(*writer, operator_surface.Handle(request));
+        },
+        [](net::RejectReason) {
+          return net::HttpResponse{400, {}, "bad request\n"};
+        });
+    if (Status started = admin_server->Start(); !started.ok())
+      return Fail("listening on " + config.admin_listen + " (admin-listen)", started);
+    if (!IsLoopback(admin_options.host)) {
+      Logger("app")->warn(
+          "the operator port listens beyond loopback on {}; its POST routes need "
+          "the admin token, its metrics and node states are open to anyone who "
+          "reaches it",
+          config.admin_listen);
+    }
+  }
+  if (!IsLoopback(server_options.host)) {
+    Logger("app")->warn(
+        "the API listens beyond loopback on {} and signatures are not verified: "
+        "anyone who reaches the port can read and delete every stream",
+        config.listen);
+  }
   operator_surface.SetReady(true);
+  std::string admin_port = admin_server ? std::to_string(admin_server->port()) : "off";
   Logger("app")->info(
-      "Sluice listening on {}:{} (HTTP and HTTPS), data in {}, {} of {} nodes for a quorum",
-      server_options.host, server.port(), data_dir.string(), config.quorum, config.nodes);
+      "Sluice listening on {}:{} (HTTP and HTTPS), operator port {}, data in {}, {} of {} nodes "
+      "for a quorum",
+      server_options.host, server.port(), admin_port, data_dir.string(), config.quorum,
+      config.nodes);
 
   // SIGINT/SIGTERM: a graceful shutdown, on a thread of its own so the io_context keeps serving
   // while it waits (the work guard keeps io.run() going once the listener and idle connections
@@ -117,6 +167,7 @@ int Run(const Config& config) {
     shutdown = std::thread([&] {
       operator_surface.SetReady(false);
       server.Stop();
+      if (admin_server) admin_server->Stop();
       broker.Stop();
       auto busy = [&] { return server.InFlight() > 0 || broker.PendingWrites() > 0; };
       auto wait_while_busy = [&](std::chrono::milliseconds limit) {

@@ -2,7 +2,6 @@
 
 #include <random>
 #include <string>
-#include <thread>
 
 namespace sluice::replication {
 namespace {
@@ -16,8 +15,12 @@ bool Draw(double probability) {
 }  // namespace
 
 void NodeFaults::Set(FaultSettings settings) {
-  std::lock_guard lock(settings_mutex_);
-  settings_ = settings;
+  {
+    std::lock_guard lock(settings_mutex_);
+    settings_ = settings;
+    ++generation_;
+  }
+  changed_.notify_all();
 }
 
 FaultSettings NodeFaults::settings() const {
@@ -26,8 +29,15 @@ FaultSettings NodeFaults::settings() const {
 }
 
 Status NodeFaults::BeforeApply() {
-  const FaultSettings faults = settings();
-  if (faults.apply_delay.count() > 0) std::this_thread::sleep_for(faults.apply_delay);
+  FaultSettings faults;
+  {
+    std::unique_lock lock(settings_mutex_);
+    faults = settings_;
+    if (faults.apply_delay.count() > 0) {
+      const uint64_t generation = generation_;
+      changed_.wait_for(lock, faults.apply_delay, [&] { return generation_ != generation; });
+    }
+  }
   if (faults.error_rate > 0 && Draw(faults.error_rate)) {
     return Status(ErrorCode::kInternal, "injected I/O error");
   }

@@ -9,6 +9,7 @@ The binary comes from ``SLUICE_BINARY`` (set by CTest), else ``build-it/sluice``
 """
 
 import atexit
+import secrets
 import http.client
 import json
 import os
@@ -163,7 +164,8 @@ def _stop_leftover_servers():
 
 
 class SluiceServer:
-    """One sluice process on 127.0.0.1:<free port> with its own data directory."""
+    """One sluice process on 127.0.0.1:<free port> with its own data directory, and its operator
+    port on another free loopback port, guarded by a token of its own."""
 
     def __init__(self, create_ms=0, delete_ms=0, update_ms=0, extra_args=(), name="sluice"):
         self.binary = find_binary()
@@ -171,6 +173,8 @@ class SluiceServer:
         self.data_dir = os.path.join(self.root, "data")
         self.log_path = os.path.join(self.root, "server.log")
         self.port = free_port()
+        self.admin_port = free_port()
+        self.admin_token = secrets.token_hex(16)
         self.options = [
             "--data-dir", self.data_dir,
             "--create-stream-ms", str(create_ms),
@@ -187,7 +191,9 @@ class SluiceServer:
 
     @property
     def args(self):
-        return [self.binary, "--listen", f"127.0.0.1:{self.port}", *self.options]
+        return [self.binary, "--listen", f"127.0.0.1:{self.port}",
+                "--admin-listen", f"127.0.0.1:{self.admin_port}",
+                "--admin-token", self.admin_token, *self.options]
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -204,6 +210,7 @@ class SluiceServer:
                 if attempt == attempts - 1:
                     raise AssertionError(f"port {self.port} in use\n{self.log_tail()}")
                 self.port = free_port()
+                self.admin_port = free_port()
         self._started_once = True
         return self
 
@@ -394,16 +401,38 @@ class SluiceServer:
         finally:
             conn.close()
 
-    # -- the operator API --------------------------------------------------------------------
+    # -- the operator port -------------------------------------------------------------------
+
+    def admin_request(self, method, path, token=True, timeout=10.0):
+        """One request to the operator port, with the bearer token unless token=False (or with
+        the given token string); returns (status, headers as a lower-cased dict, body bytes)."""
+        headers = {}
+        if token:
+            headers["Authorization"] = "Bearer " + (self.admin_token if token is True else token)
+        conn = http.client.HTTPConnection("127.0.0.1", self.admin_port, timeout=timeout)
+        try:
+            conn.request(method, path, headers=headers)
+            response = conn.getresponse()
+            data = response.read()
+            return (response.status, {k.lower(): v for k, v in response.getheaders()}, data)
+        finally:
+            conn.close()
 
     def node_action(self, node, action):
-        """POST /_sluice/nodes/<node>/<action>; returns (status, body)."""
-        status, _, body = self.http_request("POST", f"/_sluice/nodes/{node}/{action}")
+        """POST /_sluice/nodes/<node>/<action> on the operator port; returns (status, body)."""
+        status, _, body = self.admin_request("POST", f"/_sluice/nodes/{node}/{action}")
         return status, body
+
+    def metrics(self):
+        """GET /metrics from the operator port, as bytes."""
+        status, _, body = self.admin_request("GET", "/metrics", token=False)
+        if status != 200:
+            raise AssertionError(f"/metrics answered {status}: {body!r}")
+        return body
 
     def nodes(self):
         """GET /_sluice/nodes as {name: node}."""
-        status, _, body = self.http_request("GET", "/_sluice/nodes")
+        status, _, body = self.admin_request("GET", "/_sluice/nodes", token=False)
         if status != 200:
             raise AssertionError(f"/_sluice/nodes answered {status}: {body!r}")
         return {n["name"]: n for n in json.loads(body)["nodes"]}

@@ -34,11 +34,45 @@ class FaultsMetadataTest(harness.FaultTestCase):
         self.assertEqual(self.nodes()["az-a"]["state"], "down")
         self.operator("az-a", "recover")
         self.wait_all_healthy()
-        status, _, _ = self.server.http_request("GET", "/_sluice/nodes/az-a/fail")
+        status, _, _ = self.server.admin_request("GET", "/_sluice/nodes/az-a/fail")
         self.assertEqual(status, 405)
-        status, _, metrics = self.server.http_request("GET", "/metrics")
-        self.assertEqual(status, 200)
-        self.assertIn(b'sluice_node_state{node="az-a",state="healthy"} 1', metrics)
+        self.assertIn(b'sluice_node_state{node="az-a",state="healthy"} 1', self.server.metrics())
+
+    def test_operator_port_refuses_without_the_token(self):
+        for token in (False, "wrong-token-0123456789", self.server.admin_token[:-1]):
+            with self.subTest(token=token):
+                status, headers, _ = self.server.admin_request(
+                    "POST", "/_sluice/nodes/az-a/fail", token=token)
+                self.assertEqual(status, 401)
+                self.assertEqual(headers["www-authenticate"], "Bearer")
+        self.assertEqual(self.nodes()["az-a"]["state"], "healthy")
+        # The public API port has no operator routes: a cross-site POST there is a Kinesis call
+        # without a target, and /metrics a GET the API refuses as AWS does.
+        for method, path in (("POST", "/_sluice/nodes/az-a/fail"), ("GET", "/metrics"),
+                             ("GET", "/_sluice/nodes")):
+            with self.subTest(path=path):
+                status, _, body = self.server.http_request(method, path)
+                self.assertIn(status, (400, 403), body)
+                self.assertNotIn(b"az-a", body)
+        self.assertEqual(self.nodes()["az-a"]["state"], "healthy")
+        self.assertEqual(self.server.health_status(), 200)  # load balancers keep /health
+
+    def test_an_injected_delay_cannot_wedge_recovery_or_shutdown(self):
+        self.operator("az-b", "fail?latency_ms=60001", expect=400)  # capped at a minute
+        self.client.create_stream(StreamName="wedge", ShardCount=1)
+        harness.wait_active(self.client, "wedge")
+        self.operator("az-b", "fail?latency_ms=60000")
+        self.client.put_record(StreamName="wedge", PartitionKey="k", Data=b"x")  # az-b sleeps
+        started = time.monotonic()
+        self.operator("az-b", "recover")
+        self.wait_all_healthy(timeout=20)
+        self.assertLess(time.monotonic() - started, 20)
+        self.operator("az-b", "fail?latency_ms=60000")
+        self.client.put_record(StreamName="wedge", PartitionKey="k", Data=b"y")
+        started = time.monotonic()
+        self.server.stop()
+        self.assertLess(time.monotonic() - started, 20)
+        self.assertEqual(self.server.exit_codes[-1], 0)
 
     def test_a_slow_or_flaky_node_goes_unnoticed_by_clients(self):
         self.operator("az-b", "fail?latency_ms=abc", expect=400)
@@ -61,8 +95,8 @@ class FaultsMetadataTest(harness.FaultTestCase):
         self.assertEqual(self.nodes()["az-b"]["faults"], {"latency_ms": 200, "error_rate": 0})
         put_batches(5)
         self.assertEqual(self.nodes()["az-b"]["state"], "healthy")
-        _, _, metrics = self.server.http_request("GET", "/metrics")
-        self.assertIn(b'sluice_node_injected_latency_seconds{node="az-b"} 0.2', metrics)
+        self.assertIn(b'sluice_node_injected_latency_seconds{node="az-b"} 0.2',
+                      self.server.metrics())
 
         # Every write of az-c fails: it leaves the quorum at once and writes go on.
         self.operator("az-c", "fail?error_rate=1")

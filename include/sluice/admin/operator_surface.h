@@ -11,23 +11,29 @@
 
 namespace sluice::admin {
 
-// The operator's view of a running broker, on the API port beside the Kinesis API: `GET /health`
-// (readiness), `GET /metrics` (Prometheus text: the front end's per-operation counters, the
-// broker's traffic, the store's nodes and quorum latency) and the operator routes under
-// `/_sluice/` (node state, fault injection; see docs/operations.md). It reads the front end and
-// the broker, and drives the store's fault injection: that is why it lives outside protocol/,
-// which knows nothing below api/.
+// The operator's view of a running broker, on its own port (`--admin-listen`, loopback by
+// default), never on the public API port: `GET /health` (readiness), `GET /metrics` (Prometheus
+// text: the front end's per-operation counters, the broker's traffic, the store's nodes and quorum
+// latency) and the operator routes under `/_sluice/` (node state, fault injection; see
+// docs/operations.md). Read-only routes are open on that port; every mutating one (POST) needs
+// `Authorization: Bearer <token>`, which no cross-site form post can send, and gets a 401
+// without it. The API port serves `GET /health` alone, for load balancers. It reads the front
+// end and the broker, and drives the store's fault injection: that is why it lives outside
+// protocol/, which knows nothing below api/.
 //
 // Thread-safe: Handle runs on a connection's strand, SetReady from any thread; everything it
 // reads is itself thread-safe.
 class OperatorSurface {
  public:
+  // `token`: what mutating routes require (LoadOrCreateAdminToken); never empty.
   OperatorSurface(const protocol::Frontend& frontend, const broker::Broker& broker,
-                  replication::ReplicatedStore& store);
+                  replication::ReplicatedStore& store, std::string token);
 
-  // Whether a request for `target` (path and query) is this surface's rather than the API's.
-  static bool Serves(std::string_view target);
-  // Answers a request Serves() claimed; unknown paths under /_sluice/ get a 404.
+  // Whether a request for `target` (path and query) on the API port is this surface's (the
+  // health check) rather than a Kinesis call.
+  static bool ServesOnApiPort(std::string_view target);
+  // Answers a request on the operator port (or the health check on the API port); unknown paths
+  // get a 404.
   net::HttpResponse Handle(const net::HttpRequest& request) const;
   // /health answers 200 only once the broker has recovered and the server listens.
   void SetReady(bool ready) { ready_ = ready; }
@@ -38,6 +44,7 @@ class OperatorSurface {
   const protocol::Frontend& frontend_;
   const broker::Broker& broker_;
   replication::ReplicatedStore& store_;
+  const std::string token_;
   std::atomic<bool> ready_{false};
 };
 

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 
@@ -23,17 +25,22 @@ class NodeFaults {
  public:
   virtual ~NodeFaults() = default;
 
+  // Replaces the settings; a delay being waited out ends at once (so recovering a node, or
+  // closing the store, is never stuck behind an injected sleep).
   void Set(FaultSettings settings);
   FaultSettings settings() const;
 
-  // Before each Apply: waits the delay, then fails with the error rate's probability.
+  // Before each Apply: waits the delay (cut short by Set), then fails with the error rate's
+  // probability.
   virtual Status BeforeApply();
   // Before the node is rebuilt from a snapshot.
   virtual Status BeforeReset() { return Status::Ok(); }
 
  private:
-  mutable std::mutex settings_mutex_;  // guards settings_
+  mutable std::mutex settings_mutex_;  // guards settings_ and generation_
+  std::condition_variable changed_;
   FaultSettings settings_;
+  uint64_t generation_ = 0;  // counts Set calls, so a sleeper can tell it was interrupted
 };
 
 }  // namespace sluice::replication

@@ -14,7 +14,10 @@ TEST(ConfigTest, DefaultsMatchTheIssue) {
   const char* envp[] = {nullptr};
   auto config = LoadConfig(1, argv, envp, help);
   ASSERT_TRUE(config.ok());
-  EXPECT_EQ(config->listen, "0.0.0.0:4567");
+  // Loopback unless asked otherwise; the operator port beside it, its token generated.
+  EXPECT_EQ(config->listen, "127.0.0.1:4567");
+  EXPECT_EQ(config->admin_listen, "127.0.0.1:4568");
+  EXPECT_EQ(config->admin_token, "");
   EXPECT_EQ(config->data_dir, "./data");
   EXPECT_EQ(config->create_stream_ms, 500);
   EXPECT_EQ(config->account_id, "000000000000");
@@ -36,7 +39,20 @@ TEST(ConfigTest, FlagBeatsEnvironmentBeatsFileBeatsDefault) {
   EXPECT_EQ(config->account_id, "222222222222");
   EXPECT_EQ(config->nodes, 5);
   EXPECT_EQ(config->quorum, 3);
-  EXPECT_EQ(config->listen, "0.0.0.0:4567");
+  EXPECT_EQ(config->listen, "127.0.0.1:4567");
+}
+
+TEST(ConfigTest, OperatorPortSettingsAreChecked) {
+  bool help = false;
+  const char* envp[] = {nullptr};
+  const char* off[] = {"sluice", "--admin-listen", "off"};
+  auto config = LoadConfig(3, off, envp, help);
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->admin_listen, "off");
+  const char* no_port[] = {"sluice", "--admin-listen", "localhost"};
+  EXPECT_FALSE(LoadConfig(3, no_port, envp, help).ok());
+  const char* short_token[] = {"sluice", "--admin-token", "too-short"};
+  EXPECT_FALSE(LoadConfig(3, short_token, envp, help).ok());
 }
 
 TEST(ConfigTest, BadInputIsExplained) {
