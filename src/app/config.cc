@@ -61,6 +61,11 @@ const std::vector<Setting>& Settings() {
        "a node that has not acknowledged a write for this long leaves the quorum",
        &Config::node_timeout_ms},
       {"shard-limit", "open shards allowed per account and region", &Config::shard_limit},
+      {"enforce-limits",
+       "true: AWS's per-shard throughput limits (1 MiB/s and 1000 records/s in, 2 MiB/s and 5 "
+       "GetRecords/s out, 5 GetShardIterator/s), refused with "
+       "ProvisionedThroughputExceededException",
+       &Config::enforce_limits},
       {"max-body-bytes", "largest request body accepted", &Config::max_body_bytes},
       {"max-concurrent-streams", "HTTP/2 streams one connection may have open at once",
        &Config::max_concurrent_streams},
@@ -121,6 +126,9 @@ Status CheckValues(const Config& config) {
   }
   if (config.listen.rfind(':') == std::string::npos) {
     return Status(ErrorCode::kInvalidArgument, "listen must be HOST:PORT");
+  }
+  if (config.enforce_limits != "true" && config.enforce_limits != "false") {
+    return Status(ErrorCode::kInvalidArgument, "enforce-limits must be true or false");
   }
   if (config.admin_listen != "off" && config.admin_listen.rfind(':') == std::string::npos) {
     return Status(ErrorCode::kInvalidArgument, "admin-listen must be HOST:PORT or off");

@@ -34,7 +34,9 @@ Broker::Broker(boost::asio::io_context& io, replication::ReplicatedStore& store,
       registry_(std::make_unique<StreamRegistry>(io, store)),
       timers_(std::make_unique<Timers>()),
       traffic_(std::make_unique<Traffic>()),
-      subscriptions_(std::make_unique<Subscriptions>()) {}
+      subscriptions_(std::make_unique<Subscriptions>()) {
+  if (options_.enforce_limits) traffic_->limiter.Enable();
+}
 
 Broker::~Broker() { Stop(); }
 
@@ -275,12 +277,17 @@ void Broker::DeleteStream(const Caller& caller, const StreamRef& ref,
 
 void Broker::ScheduleRemoval(const std::string& key, std::chrono::milliseconds delay) {
   After(delay, [this, key] {
-    registry_->Remove(key, Status(ErrorCode::kResourceNotFound, ""), [this, key](Status status) {
-      if (status.ok() || status.code() != ErrorCode::kUnavailable) return;
-      // No quorum now: try again later rather than leave a DELETING stream behind.
-      Logger("broker")->warn("deleting {}: {}; retrying", key, status.message());
-      ScheduleRemoval(key, std::chrono::milliseconds(1000));
-    });
+    ViewPtr removed = registry_->Find(key);
+    const uint64_t uid = removed ? removed->info.uid : 0;
+    registry_->Remove(key, Status(ErrorCode::kResourceNotFound, ""),
+                      [this, key, uid](Status status) {
+                        if (status.ok()) traffic_->limiter.Forget(uid);
+                        if (status.ok() || status.code() != ErrorCode::kUnavailable) return;
+                        // No quorum now: try again later rather than leave a DELETING stream
+                        // behind.
+                        Logger("broker")->warn("deleting {}: {}; retrying", key, status.message());
+                        ScheduleRemoval(key, std::chrono::milliseconds(1000));
+                      });
   });
 }
 

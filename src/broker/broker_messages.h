@@ -25,6 +25,13 @@ inline Status StreamExists(std::string_view name, std::string_view account) {
                                                std::string(account) + " already exists.");
 }
 
+// A shard over its throughput limit (--enforce-limits): puts, reads and iterators alike.
+inline Status RateExceeded(std::string_view shard_id, const StreamInfo& info) {
+  return Status(ErrorCode::kProvisionedThroughputExceeded,
+                "Rate exceeded for shard " + std::string(shard_id) + " in stream " + info.name +
+                    " under account " + info.account + ".");
+}
+
 inline Status ShardNotFound(std::string_view shard_id, std::string_view stream,
                             std::string_view account) {
   return Status(ErrorCode::kResourceNotFound, "Shard " + std::string(shard_id) + " in stream " +

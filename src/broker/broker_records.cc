@@ -34,9 +34,12 @@ struct Routed {
   ShardIndex shard;
 };
 
-// The write could not be stored: every entry fails with its cause.
+// The write could not be stored: every entry in it fails with its cause (entries refused
+// before, over their shard's limit, keep their own).
 void FailEvery(PutRecordsResult& result, const Status& cause) {
-  for (auto& outcome : result.records) outcome = PutOutcome{cause, ShardIndex{0}, {}};
+  for (auto& outcome : result.records) {
+    if (outcome.ok()) outcome = PutOutcome{cause, ShardIndex{0}, {}};
+  }
   result.failed = static_cast<uint32_t>(result.records.size());
 }
 
@@ -52,7 +55,9 @@ void Broker::PutRecords(const Caller& caller, const StreamRef& ref, std::vector<
     return done(messages::StreamNotActive(info));
   }
   const size_t max_record_bytes = static_cast<size_t>(info.max_record_size_kib) * 1024;
+  const int64_t now_ms = Now();
   std::vector<Routed> routed;
+  std::vector<Routed> throttled;  // over their shard's limit (--enforce-limits)
   routed.reserve(entries.size());
   for (size_t i = 0; i < entries.size(); ++i) {
     const PutEntry& entry = entries[i];
@@ -81,6 +86,12 @@ void Broker::PutRecords(const Caller& caller, const StreamRef& ref, std::vector<
     if (!shard) {
       return done(Status(ErrorCode::kInternal, "No open shard holds the record's hash key."));
     }
+    if (ShardThroughput* limits = traffic_->limiter.For(info.uid, *shard);
+        limits != nullptr &&
+        !limits->AdmitRecord(entry.data.size() + entry.partition_key.size(), now_ms)) {
+      throttled.push_back({i, *shard});  // this entry fails, the others go on, as on AWS
+      continue;
+    }
     routed.push_back({i, *shard});
   }
 
@@ -108,7 +119,13 @@ void Broker::PutRecords(const Caller& caller, const StreamRef& ref, std::vector<
     pending->rollback.emplace_back(index, view->Writer(index).next_seq_index());
   }
 
-  const int64_t now_ms = Now();
+  for (const auto& t : throttled) {
+    pending->result.records[t.entry] =
+        PutOutcome{messages::RateExceeded(ShardIdFor(t.shard), info), t.shard, {}};
+  }
+  pending->result.failed = static_cast<uint32_t>(throttled.size());
+  if (routed.empty()) return done(std::move(pending->result));  // nothing left to write
+
   storage::WriteBatch batch;
   for (const auto& r : routed) {
     const ShardInfo& shard_info = view->Shard(r.shard);
@@ -253,6 +270,10 @@ Result<std::string> Broker::GetShardIterator(const Caller& caller, const Iterato
   auto start = StartPosition(*view, *index, request.type, request.starting_sequence_number,
                              request.timestamp_ms, "GetShardIterator");
   if (!start.ok()) return start.status();
+  if (ShardThroughput* limits = traffic_->limiter.For(info.uid, *index);
+      limits != nullptr && !limits->AdmitIterator(Now())) {
+    return messages::RateExceeded(ShardIdFor(*index), info);
+  }
   IteratorPosition position{info.account, info.region, info.name, info.created_ms,
                             *index,       *start,      Now()};
   return iterators_.Encode(position);
@@ -281,6 +302,8 @@ Result<GetRecordsResult> Broker::GetRecords(const std::string& iterator,
   if (info.created_ms != position->stream_created_ms || !view->HasShard(position->shard_index)) {
     return messages::ShardNotFound(shard_id, info.name, info.account);
   }
+  ShardThroughput* limits = traffic_->limiter.For(info.uid, position->shard_index);
+  if (limits != nullptr && !limits->AdmitRead(now)) return messages::RateExceeded(shard_id, info);
   // The committed end first, then a node view: the node then holds everything before that end.
   const uint64_t end = view->Writer(position->shard_index).committed_end();
 
@@ -303,6 +326,7 @@ Result<GetRecordsResult> Broker::GetRecords(const std::string& iterator,
     for (const auto& record : *records) bytes += record.data.size() + record.partition_key.size();
     traffic_->records_out.fetch_add(records->size(), std::memory_order_relaxed);
     traffic_->bytes_out.fetch_add(bytes, std::memory_order_relaxed);
+    if (limits != nullptr) limits->ChargeRead(bytes, now);
     result.records.reserve(records->size());
     for (auto& record : *records) {
       result.records.push_back({SequenceNumber{shard_info.created_ms / 1000, position->shard_index,

@@ -12,13 +12,16 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "broker/shard_subscription.h"
+#include "broker/shard_throughput.h"
 #include "sluice/broker/broker.h"
 
 namespace sluice::broker {
 
 // Monotonic traffic counters and the count of writes in flight; relaxed atomics, read for
-// /metrics and by a shutdown that waits for in-flight writes to be answered.
+// /metrics and by a shutdown that waits for in-flight writes to be answered. And the per-shard
+// throughput limits, when they are enforced.
 struct Broker::Traffic {
+  ThroughputLimiter limiter;
   std::atomic<uint64_t> records_in{0};
   std::atomic<uint64_t> bytes_in{0};
   std::atomic<uint64_t> records_out{0};

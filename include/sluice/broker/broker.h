@@ -48,6 +48,9 @@ struct BrokerOptions {
   SubscriptionOptions subscription;
   uint32_t default_shard_count = 4;
   uint32_t shard_limit = 500;  // open shards per account and region
+  // AWS's per-shard throughput limits (1 MiB/s and 1000 records/s in, 2 MiB/s and 5 GetRecords/s
+  // out, 5 GetShardIterator/s), answered with ProvisionedThroughputExceededException as AWS does.
+  bool enforce_limits = false;
   std::chrono::milliseconds retention_sweep_interval{60000};
   std::chrono::milliseconds iterator_ttl{300000};
   std::chrono::milliseconds next_token_ttl{300000};

@@ -52,7 +52,9 @@ class BrokerTest : public ::testing::Test {
         std::chrono::milliseconds(0);
     options.consumer_create_delay = options.consumer_delete_delay = consumer_delay_;
     options.subscription = subscription_options_;
+    options.enforce_limits = enforce_limits_;
     options.clock_ms = [this] {
+      if (int64_t frozen = frozen_clock_ms_.load(); frozen != 0) return frozen;
       auto now = std::chrono::system_clock::now() + time_travel_.load();
       return std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
     };
@@ -102,6 +104,9 @@ class BrokerTest : public ::testing::Test {
   std::unique_ptr<Broker> broker_;
   Caller caller_{"000000000000", "us-east-1"};
   std::atomic<std::chrono::milliseconds> time_travel_{std::chrono::milliseconds(0)};
+  // When not 0, the broker's clock stands still at this epoch ms (rate tests move it by hand).
+  std::atomic<int64_t> frozen_clock_ms_{0};
+  bool enforce_limits_ = false;  // takes effect at the next Open
   // A consumer's CREATING and DELETING phases (takes effect at the next Open).
   std::chrono::milliseconds consumer_delay_{0};
   SubscriptionOptions subscription_options_;  // takes effect at the next Open
