@@ -38,6 +38,9 @@ void RegisterStreamConsumer(const Call& call, Reply reply);
 void DescribeStreamConsumer(const Call& call, Reply reply);
 void ListStreamConsumers(const Call& call, Reply reply);
 void DeregisterStreamConsumer(const Call& call, Reply reply);
+void SplitShard(const Call& call, Reply reply);
+void MergeShards(const Call& call, Reply reply);
+void UpdateShardCount(const Call& call, Reply reply);
 
 // The one event-stream operation: SubscribeToShard (handlers_subscribe.cc).
 void SubscribeToShard(const RequestContext& context, broker::Broker& broker, const Value& input,

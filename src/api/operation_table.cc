@@ -6,7 +6,7 @@
 namespace sluice::api {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, Handler>, 16> kOperations{{
+constexpr std::array<std::pair<std::string_view, Handler>, 19> kOperations{{
     {"CreateStream", &CreateStream},
     {"DecreaseStreamRetentionPeriod", &DecreaseStreamRetentionPeriod},
     {"DeleteStream", &DeleteStream},
@@ -20,9 +20,12 @@ constexpr std::array<std::pair<std::string_view, Handler>, 16> kOperations{{
     {"ListShards", &ListShards},
     {"ListStreamConsumers", &ListStreamConsumers},
     {"ListStreams", &ListStreams},
+    {"MergeShards", &MergeShards},
     {"PutRecord", &PutRecord},
     {"PutRecords", &PutRecords},
     {"RegisterStreamConsumer", &RegisterStreamConsumer},
+    {"SplitShard", &SplitShard},
+    {"UpdateShardCount", &UpdateShardCount},
 }};
 
 }  // namespace

@@ -169,15 +169,8 @@ void Broker::CreateStream(const Caller& caller, CreateStreamRequest request, Cal
   uint32_t shard_count = request.shard_count.value_or(options_.default_shard_count);
   uint32_t open_now = OpenShardsInNamespace(caller);
   if (open_now + shard_count > options_.shard_limit) {
-    done(Status(ErrorCode::kLimitExceeded,
-                "This request would exceed the shard limit for the account " + caller.account +
-                    " in " + caller.region + ". Current shard count for the account: " +
-                    std::to_string(open_now) + ". Limit: " + std::to_string(options_.shard_limit) +
-                    ". Number of additional shards that would have resulted from this request: " +
-                    std::to_string(shard_count) +
-                    ". Refer to the AWS Service Limits page "
-                    "(https://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html) for "
-                    "current limits and how to request higher limits."));
+    done(messages::ShardLimitExceeded(caller.account, caller.region, open_now, options_.shard_limit,
+                                      shard_count));
     return;
   }
 

@@ -1,4 +1,6 @@
 // Describing and listing streams and shards, with their pagination.
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "broker/broker_messages.h"
@@ -14,26 +16,35 @@ constexpr uint32_t kDefaultDescribeLimit = 100;
 constexpr uint32_t kDefaultListStreamsLimit = 100;
 constexpr uint32_t kDefaultListShardsLimit = 1000;
 
-// Whether `shard` belongs in a ListShards answer under `filter`, given the stream's retention.
-bool PassesFilter(const ShardInfo& shard, const std::vector<ShardInfo>& all,
-                  const ShardFilter& filter, int64_t trim_horizon_ms) {
-  auto open_at = [](const ShardInfo& s, int64_t t) { return !s.closed_ms || *s.closed_ms > t; };
-  auto parent_live_at = [&](int64_t t) {
-    return (shard.parent && open_at(all[shard.parent->value()], t)) ||
-           (shard.adjacent_parent && open_at(all[shard.adjacent_parent->value()], t));
+// A closed shard whose every record is past retention (they all arrived before it closed): AWS
+// stops listing it, as Sluice does; it can still be read (nothing) to find its children.
+bool ExpiredClosedShard(const ShardInfo& shard, int64_t trim_horizon_ms) {
+  return shard.closed_ms && *shard.closed_ms < trim_horizon_ms;
+}
+
+// Whether `shard` belongs in a ListShards answer under `filter`, given the stream's trim horizon,
+// as AWS documents the filter types: AT_* are the shards open at that moment (started at or
+// before it and not closed before it), FROM_* those not closed before it (all open shards and the
+// closed ones after), with a FROM_TIMESTAMP before the trim horizon moved up to it. A shard with
+// no parent has been there since the stream began, so it is open at any moment before it closed.
+bool PassesFilter(const ShardInfo& shard, const ShardFilter& filter, int64_t trim_horizon_ms) {
+  const bool original = !shard.parent && !shard.adjacent_parent;
+  auto not_closed_before = [&](int64_t t) { return shard.open() || *shard.closed_ms >= t; };
+  auto open_at = [&](int64_t t) {
+    return (original || shard.created_ms <= t) && not_closed_before(t);
   };
   const int64_t t = filter.timestamp_ms.value_or(0);
   switch (filter.type) {
     case ShardFilterType::kAtLatest:
       return shard.open();
     case ShardFilterType::kFromTrimHorizon:
-      return open_at(shard, trim_horizon_ms);
+      return not_closed_before(trim_horizon_ms);
     case ShardFilterType::kAtTrimHorizon:
-      return open_at(shard, trim_horizon_ms) && !parent_live_at(trim_horizon_ms);
+      return open_at(trim_horizon_ms);
     case ShardFilterType::kFromTimestamp:
-      return open_at(shard, t);
+      return not_closed_before(std::max(t, trim_horizon_ms));
     case ShardFilterType::kAtTimestamp:
-      return open_at(shard, t) && !parent_live_at(t);
+      return open_at(t);
     case ShardFilterType::kAfterShardId:
       return true;  // applied as a start position
   }
@@ -75,7 +86,9 @@ Result<DescribeStreamResult> Broker::DescribeStream(const Caller& caller, const 
     begin = start ? static_cast<size_t>(start->value()) + 1 : all.size();
   }
   uint32_t page = limit.value_or(kDefaultDescribeLimit);
+  const int64_t trim_horizon_ms = RetentionCutoffMs(Now(), result.stream.retention_hours);
   for (size_t i = begin; i < all.size(); ++i) {
+    if (ExpiredClosedShard(all[i], trim_horizon_ms)) continue;
     if (result.stream.shards.size() == page) {
       result.has_more_shards = true;
       break;
@@ -187,11 +200,12 @@ Result<ListShardsResult> Broker::ListShards(const Caller& caller,
     begin = start ? static_cast<size_t>(start->value()) + 1 : info.shards.size();
   }
   const uint32_t limit = request.max_results.value_or(kDefaultListShardsLimit);
-  const int64_t trim_horizon_ms = Now() - static_cast<int64_t>(info.retention_hours) * 3600 * 1000;
+  const int64_t trim_horizon_ms = RetentionCutoffMs(Now(), info.retention_hours);
   ListShardsResult result;
   bool more = false;
   for (size_t i = begin; i < info.shards.size(); ++i) {
-    if (filter && !PassesFilter(info.shards[i], info.shards, *filter, trim_horizon_ms)) continue;
+    if (ExpiredClosedShard(info.shards[i], trim_horizon_ms)) continue;
+    if (filter && !PassesFilter(info.shards[i], *filter, trim_horizon_ms)) continue;
     if (result.shards.size() == limit) {
       more = true;
       break;

@@ -76,6 +76,69 @@ inline Status StreamHasConsumers(const StreamInfo& stream) {
   return Status(ErrorCode::kResourceInUse, text);
 }
 
+inline Status ShardLimitExceeded(std::string_view account, std::string_view region,
+                                 uint32_t current, uint32_t limit, uint32_t additional) {
+  return Status(ErrorCode::kLimitExceeded,
+                "This request would exceed the shard limit for the account " +
+                    std::string(account) + " in " + std::string(region) +
+                    ". Current shard count for the account: " + std::to_string(current) +
+                    ". Limit: " + std::to_string(limit) +
+                    ". Number of additional shards that would have resulted from this request: " +
+                    std::to_string(additional) +
+                    ". Refer to the AWS Service Limits page "
+                    "(https://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html) for "
+                    "current limits and how to request higher limits.");
+}
+
+// --- resharding (SplitShard, MergeShards, UpdateShardCount) ---
+
+inline Status CouldNotFindShard(std::string_view shard_id, const StreamInfo& stream) {
+  return Status(ErrorCode::kResourceNotFound, "Could not find shard " + std::string(shard_id) +
+                                                  " in stream " + stream.name + " under account " +
+                                                  stream.account + ".");
+}
+
+inline Status ShardAlreadyResharded(const ShardInfo& shard, const StreamInfo& stream) {
+  return Status(ErrorCode::kInvalidArgument,
+                "Shard " + shard.Id() + " in stream " + stream.name + " under account " +
+                    stream.account +
+                    " has already been merged or split, and thus is not eligible for merging or "
+                    "splitting.");
+}
+
+inline Status SplitKeyOutsideShard(std::string_view new_starting_hash_key, const ShardInfo& shard,
+                                   const StreamInfo& stream) {
+  return Status(ErrorCode::kInvalidArgument,
+                "NewStartingHashKey " + std::string(new_starting_hash_key) +
+                    " used in SplitShard() on shard " + shard.Id() + " in stream " + stream.name +
+                    " under account " + stream.account +
+                    " is not both greater than one plus the shard's StartingHashKey " +
+                    HashKeyToDecimal(shard.range.start) +
+                    " and less than the shard's EndingHashKey " +
+                    HashKeyToDecimal(shard.range.end) + ".");
+}
+
+inline Status ShardsNotAdjacent(const ShardInfo& shard, const ShardInfo& adjacent,
+                                const StreamInfo& stream) {
+  return Status(ErrorCode::kInvalidArgument,
+                "Shards " + shard.Id() + " and " + adjacent.Id() + " in stream " + stream.name +
+                    " under account " + stream.account +
+                    " are not an adjacent pair of shards eligible for merging");
+}
+
+// UpdateShardCount's limits: `what` is the rule broken, then the counts, as AWS words them.
+inline Status ScalingLimit(std::string_view what, uint32_t open_shards, uint32_t target) {
+  return Status(ErrorCode::kLimitExceeded,
+                std::string(what) + " Current open shard count: " + std::to_string(open_shards) +
+                    ", Target shard count: " + std::to_string(target));
+}
+
+inline Status OnDemandStream(const StreamInfo& stream) {
+  return Status(ErrorCode::kValidation, "Request is invalid. Stream " + stream.name +
+                                            " under account " + stream.account +
+                                            " is in On-Demand mode.");
+}
+
 inline Status InvalidIterator() {
   return Status(ErrorCode::kInvalidArgument, "Invalid ShardIterator.");
 }

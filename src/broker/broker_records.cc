@@ -8,6 +8,7 @@
 #include "broker/broker_messages.h"
 #include "broker/broker_state.h"
 #include "broker/clock.h"
+#include "broker/reshard_plan.h"
 #include "broker/stream_registry.h"
 #include "sluice/broker/broker.h"
 #include "sluice/common/log.h"
@@ -105,6 +106,20 @@ void Broker::PutRecords(const Caller& caller, const StreamRef& ref, std::vector<
   std::vector<std::unique_lock<std::mutex>> shard_locks;
   for (ShardIndex index : shard_indices)
     shard_locks.push_back(view->Writer(index).LockSequencing());
+  // A shard that a reshard is closing (sealed) takes no more records: nothing is sequenced, and
+  // the whole put routes again against the newest view once the reshard is decided.
+  for (ShardIndex index : shard_indices) {
+    if (view->Writer(index).accepting()) continue;
+    shard_locks.clear();
+    Traffic& waiting = *traffic_;
+    waiting.pending_writes.fetch_add(1, std::memory_order_acq_rel);
+    view->writers[index.value()]->AfterSeal([this, caller, ref, entries = std::move(entries),
+                                             done = std::move(done), &waiting]() mutable {
+      waiting.pending_writes.fetch_sub(1, std::memory_order_acq_rel);
+      PutRecords(caller, ref, std::move(entries), std::move(done));
+    });
+    return;
+  }
 
   struct Pending {
     PutRecordsResult result;
@@ -306,6 +321,7 @@ Result<GetRecordsResult> Broker::GetRecords(const std::string& iterator,
   if (limits != nullptr && !limits->AdmitRead(now)) return messages::RateExceeded(shard_id, info);
   // The committed end first, then a node view: the node then holds everything before that end.
   const uint64_t end = view->Writer(position->shard_index).committed_end();
+  const ShardInfo& shard = view->Shard(position->shard_index);
 
   storage::RecordRange range;
   range.stream_uid = info.uid;
@@ -321,7 +337,7 @@ Result<GetRecordsResult> Broker::GetRecords(const std::string& iterator,
     if (!read.ok()) return read.status();
     auto records = (*read)->ReadRecords(range);
     if (!records.ok()) return records.status();
-    const ShardInfo& shard_info = view->Shard(position->shard_index);
+    const ShardInfo& shard_info = shard;
     uint64_t bytes = 0;
     for (const auto& record : *records) bytes += record.data.size() + record.partition_key.size();
     traffic_->records_out.fetch_add(records->size(), std::memory_order_relaxed);
@@ -339,6 +355,12 @@ Result<GetRecordsResult> Broker::GetRecords(const std::string& iterator,
     if (!records->empty() && position->seq_index < end) {
       result.millis_behind_latest = std::max<int64_t>(0, now - records->back().arrival_ms);
     }
+  }
+  if (!shard.open() && position->seq_index >= shard.EndSeqIndex() && end >= shard.EndSeqIndex()) {
+    // A closed shard read to its end: no next iterator, and where to go on.
+    result.millis_behind_latest = 0;
+    result.child_shards = ChildShardsOf(info, position->shard_index);
+    return result;
   }
   position->issued_ms = now;
   result.next_iterator = iterators_.Encode(*position);

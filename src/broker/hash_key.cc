@@ -59,4 +59,36 @@ std::vector<HashKeyRange> InitialHashKeyRanges(uint32_t shard_count) {
   return ranges;
 }
 
+HashKey KeyBefore(HashKey key) { return HashKey{key.value() - 1}; }
+
+bool CanSplitAt(HashKeyRange range, HashKey new_start) {
+  return range.start.value() < kMax - 1 && new_start.value() > range.start.value() + 1 &&
+         new_start < range.end;
+}
+
+bool AreAdjacent(HashKeyRange lower, HashKeyRange upper) {
+  return lower.end.value() != kMax && lower.end.value() + 1 == upper.start.value();
+}
+
+std::vector<HashKey> UniformTargetStarts(const std::vector<HashKey>& current_starts,
+                                         uint32_t target) {
+  std::vector<HashKey> starts;
+  for (const auto& range : InitialHashKeyRanges(target)) starts.push_back(range.start);
+  if (target == 0) return starts;
+  const Uint128 tolerance = kMax / target / 1024;
+  for (size_t i = 1; i < starts.size(); ++i) {
+    const Uint128 ideal = starts[i].value();
+    Uint128 best_distance = tolerance + 1;
+    for (HashKey current : current_starts) {
+      const Uint128 c = current.value();
+      const Uint128 distance = c > ideal ? c - ideal : ideal - c;
+      if (c != 0 && distance < best_distance) {
+        best_distance = distance;
+        starts[i] = current;
+      }
+    }
+  }
+  return starts;
+}
+
 }  // namespace sluice::broker

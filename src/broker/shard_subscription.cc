@@ -6,6 +6,7 @@
 
 #include "broker/broker_messages.h"
 #include "broker/clock.h"
+#include "broker/reshard_plan.h"
 
 namespace sluice::broker {
 
@@ -120,15 +121,7 @@ void ShardSubscription::Step() {
     // A closed shard read to its end: its children, and the subscription is over.
     SubscribeEvent event;
     event.continuation = Continuation(shard);
-    for (const auto& child : info.shards) {
-      const bool of_this = (child.parent && *child.parent == target_.shard) ||
-                           (child.adjacent_parent && *child.adjacent_parent == target_.shard);
-      if (!of_this) continue;
-      ChildShardView view_of_child{child.index, {}, child.range};
-      if (child.parent) view_of_child.parent_shards.push_back(*child.parent);
-      if (child.adjacent_parent) view_of_child.parent_shards.push_back(*child.adjacent_parent);
-      event.child_shards.push_back(std::move(view_of_child));
-    }
+    event.child_shards = ChildShardsOf(info, target_.shard);
     return Deliver(std::move(event), true);
   }
   if (heartbeat_due_) {

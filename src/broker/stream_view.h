@@ -40,7 +40,10 @@ struct StreamView {
         view->writers.push_back(previous->writers[shard.index.value()]);
       } else {
         auto [next, arrival] = fresh_start(shard.index);
-        view->writers.push_back(std::make_shared<ShardWriter>(next, arrival));
+        if (!shard.open()) next = std::max(next, shard.EndSeqIndex());
+        auto writer = std::make_shared<ShardWriter>(next, arrival);
+        if (!shard.open()) writer->MarkClosed();  // closed before this view: takes no records
+        view->writers.push_back(std::move(writer));
       }
       if (shard.open()) view->routing.emplace_back(shard.range.start, shard.index);
     }

@@ -163,6 +163,13 @@ struct ListShardsResult {
   std::optional<std::string> next_token;
 };
 
+struct UpdateShardCountResult {
+  std::string stream_name;
+  std::string stream_arn;
+  uint32_t current_shard_count = 0;  // open shards before the update
+  uint32_t target_shard_count = 0;
+};
+
 // A consumer named either way the API allows: by its ARN, or by its stream's ARN and its name
 // (or all three, which must agree).
 struct ConsumerRef {
@@ -265,6 +272,19 @@ class Broker {
   void ChangeRetention(const Caller& caller, const StreamRef& stream, int hours, bool increase,
                        Callback<Done> done);
 
+  // Resharding (broker_reshard.cc). Each call is one metadata change, durable before it answers:
+  // the parents close (their EndingSequenceNumber fixed by sealing their writers; see
+  // docs/architecture.md, "Resharding") and the children open, taking the next shard indices;
+  // the stream is UPDATING until update_delay has passed (ACTIVE at once when it is 0). A write
+  // the quorum refuses changes nothing.
+  void SplitShard(const Caller& caller, const StreamRef& stream, const std::string& shard_to_split,
+                  const std::string& new_starting_hash_key, Callback<Done> done);
+  void MergeShards(const Caller& caller, const StreamRef& stream, const std::string& shard_to_merge,
+                   const std::string& adjacent_shard_to_merge, Callback<Done> done);
+  // UNIFORM_SCALING: splits and merges towards `target` equal ranges (PlanUniformScaling).
+  void UpdateShardCount(const Caller& caller, const StreamRef& stream, uint32_t target_shard_count,
+                        Callback<UpdateShardCountResult> done);
+
   // Enhanced fan-out consumers: replicated stream metadata, so they survive restarts and
   // rebuilds like the stream itself. CREATING -> ACTIVE after consumer_create_delay; DELETING ->
   // gone after consumer_delete_delay.
@@ -292,7 +312,8 @@ class Broker {
   Result<GetRecordsResult> GetRecords(const std::string& iterator, std::optional<uint32_t> limit);
 
   // The commit signal of a shard: `wake` runs once, on the io_context, as soon as the shard holds
-  // a committed record at or after sequence index `position` (at once when it already does).
+  // a committed record at or after sequence index `position` or is closed by a reshard (at once
+  // when either is so already).
   Status AwaitRecords(const Caller& caller, const StreamRef& stream, ShardIndex shard_index,
                       uint64_t position, std::function<void()> wake);
 
@@ -326,6 +347,14 @@ class Broker {
   Result<uint64_t> StartPosition(const StreamView& view, ShardIndex index, IteratorType type,
                                  const std::optional<std::string>& sequence_text,
                                  std::optional<int64_t> timestamp_ms, std::string_view operation);
+  // Checks a reshard against the stream as it is now (`current`) and edits `next`, a copy of its
+  // metadata, with ReshardEditor; the error to answer otherwise.
+  using ReshardPlan =
+      std::function<Status(const StreamInfo& current, StreamInfo& next, int64_t now_ms)>;
+  // Plans, checks the shard limit, seals the writers of the shards the plan closes, writes and
+  // publishes the change (unsealing them if the write fails), and schedules activation.
+  void Reshard(const Caller& caller, const StreamRef& stream, ReshardPlan plan,
+               Callback<ViewPtr> done);
   // Runs `body` on the io_context after `delay`, unless the broker stopped by then.
   void After(std::chrono::milliseconds delay, std::function<void()> body);
 

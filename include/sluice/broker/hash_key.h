@@ -37,4 +37,21 @@ struct HashKeyRange {
 // covers [i*h, (i+1)*h - 1] and the last shard ends at 2^128 - 1.
 std::vector<HashKeyRange> InitialHashKeyRanges(uint32_t shard_count);
 
+// --- resharding ---
+
+// The key just below `key` (which must not be 0): the end of a split's lower child.
+HashKey KeyBefore(HashKey key);
+// AWS's rule for SplitShard's NewStartingHashKey: greater than one plus the range's start and
+// less than its end, so both children hold at least two keys.
+bool CanSplitAt(HashKeyRange range, HashKey new_start);
+// Whether `upper` starts right after `lower` ends (their union is one range).
+bool AreAdjacent(HashKeyRange lower, HashKeyRange upper);
+// Where the ranges of a stream rescaled to `target` uniform shards start (the first at 0), given
+// where its open shards start now: the starts InitialHashKeyRanges(target) gives, each moved onto
+// a current start that lies within 1/1024 of a range's width of it, so that a doubling or halving
+// of a uniform stream reuses its boundaries (one split per shard, one merge per pair) instead of
+// cutting slivers next to them.
+std::vector<HashKey> UniformTargetStarts(const std::vector<HashKey>& current_starts,
+                                         uint32_t target);
+
 }  // namespace sluice::broker

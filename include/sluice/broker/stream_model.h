@@ -49,6 +49,8 @@ struct ShardInfo {
   SequenceNumber StartingSequenceNumber() const;
   std::optional<SequenceNumber> EndingSequenceNumber() const;
   bool open() const { return !closed_ms.has_value(); }
+  // For a closed shard: one past its last sequence index, where reading it ends.
+  uint64_t EndSeqIndex() const { return closed_at_seq ? *closed_at_seq + 1 : 0; }
 };
 
 // Formats a shard index as AWS does ("shardId-000000000007").

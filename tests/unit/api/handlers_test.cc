@@ -233,5 +233,48 @@ TEST_F(HandlersTest, ValuesNoCodecWouldProduceAreRefused) {
             "Value at 'records.1.member.data' is not the Data the model requires.");
 }
 
+TEST_F(HandlersTest, ReshardingAnswersInTheModelsShapes) {
+  Succeed("CreateStream", {{"StreamName", "s"}, {"ShardCount", 2}});
+  Succeed(
+      "PutRecord",
+      {{"StreamName", "s"}, {"Data", Blob("a")}, {"PartitionKey", "k"}, {"ExplicitHashKey", "7"}});
+  EXPECT_EQ(Succeed("SplitShard", {{"StreamName", "s"},
+                                   {"ShardToSplit", "shardId-000000000000"},
+                                   {"NewStartingHashKey", "1000"}}),
+            Value::object());
+  EXPECT_EQ(Succeed("MergeShards", {{"StreamName", "s"},
+                                    {"ShardToMerge", "shardId-000000000002"},
+                                    {"AdjacentShardToMerge", "shardId-000000000003"}}),
+            Value::object());
+  Value scaled =
+      Succeed("UpdateShardCount",
+              {{"StreamName", "s"}, {"TargetShardCount", 4}, {"ScalingType", "UNIFORM_SCALING"}});
+  EXPECT_EQ(scaled, (Value{{"StreamName", "s"},
+                           {"CurrentShardCount", 2},
+                           {"TargetShardCount", 4},
+                           {"StreamARN", "arn:aws:kinesis:us-east-1:000000000000:stream/s"}}));
+  auto too_many = Invoke("UpdateShardCount", {{"StreamName", "s"},
+                                              {"TargetShardCount", int64_t{1} << 40},
+                                              {"ScalingType", "UNIFORM_SCALING"}});
+  EXPECT_EQ(too_many.status().code(), ErrorCode::kLimitExceeded);
+
+  Value got =
+      Succeed("GetRecords", {{"ShardIterator", Iterator({{"StreamName", "s"},
+                                                         {"ShardId", "shardId-000000000000"},
+                                                         {"ShardIteratorType", "TRIM_HORIZON"}})}});
+  ASSERT_EQ(got["Records"].size(), 1u);
+  EXPECT_FALSE(got.contains("NextShardIterator"));
+  ASSERT_EQ(got["ChildShards"].size(), 2u);
+  EXPECT_EQ(got["ChildShards"][0],
+            (Value{{"ShardId", "shardId-000000000002"},
+                   {"ParentShards", Value::array({"shardId-000000000000"})},
+                   {"HashKeyRange", {{"StartingHashKey", "0"}, {"EndingHashKey", "999"}}}}));
+  Value shards = Succeed("ListShards", {{"StreamName", "s"}})["Shards"];
+  ASSERT_EQ(shards.size(), 9u);
+  EXPECT_TRUE(shards[0]["SequenceNumberRange"].contains("EndingSequenceNumber"));
+  EXPECT_EQ(shards[4]["ParentShardId"], "shardId-000000000002");
+  EXPECT_EQ(shards[4]["AdjacentParentShardId"], "shardId-000000000003");
+}
+
 }  // namespace
 }  // namespace sluice::api

@@ -48,8 +48,8 @@ class BrokerTest : public ::testing::Test {
     IteratorCodec::Key key;
     key.fill(3);
     BrokerOptions options;
-    options.create_delay = options.delete_delay = options.update_delay =
-        std::chrono::milliseconds(0);
+    options.create_delay = options.delete_delay = std::chrono::milliseconds(0);
+    options.update_delay = update_delay_;
     options.consumer_create_delay = options.consumer_delete_delay = consumer_delay_;
     options.subscription = subscription_options_;
     options.enforce_limits = enforce_limits_;
@@ -110,6 +110,8 @@ class BrokerTest : public ::testing::Test {
   // A consumer's CREATING and DELETING phases (takes effect at the next Open).
   std::chrono::milliseconds consumer_delay_{0};
   SubscriptionOptions subscription_options_;  // takes effect at the next Open
+  // How long a reshard keeps the stream UPDATING (takes effect at the next Open).
+  std::chrono::milliseconds update_delay_{0};
   // Each node's fault injector; they survive a reopen.
   std::map<std::string, std::shared_ptr<replication::testing::FaultControl>> controls_;
 };

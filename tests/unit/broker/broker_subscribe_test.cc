@@ -333,5 +333,44 @@ TEST_F(SubscribeTest, EndsWhenItsConsumerIsDeregisteredOrTheBrokerStops) {
   EXPECT_TRUE(stopped->ok());
 }
 
+// A subscription to a closed shard delivers its records, then one event with its children, and
+// ends; one waiting at the tip when the shard is split learns of it at once (not at a heartbeat).
+TEST_F(SubscribeTest, AClosedShardEndsWithItsChildShards) {
+  ASSERT_TRUE(Create("s", 1).ok());
+  const std::string consumer = Consumer("s");
+  auto want = PutMany("s", 0, 3);
+  auto waiting = Subscribe(consumer, IteratorType::kLatest);
+  ASSERT_TRUE(waiting->WaitStarted());
+  std::promise<Status> split;
+  broker_->SplitShard(caller_, {"s", ""}, "shardId-000000000000",
+                      "170141183460469231731687303715884105728",
+                      [&](Result<Done> r) { split.set_value(r.status()); });
+  ASSERT_TRUE(split.get_future().get().ok());
+  const auto split_at = std::chrono::steady_clock::now();
+  auto ended = waiting->WaitEnded();
+  ASSERT_TRUE(ended.has_value());
+  EXPECT_TRUE(ended->ok()) << ended->message();
+  EXPECT_LT(std::chrono::steady_clock::now() - split_at, 2s);
+  auto events = waiting->Events();
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().child_shards.size(), 2u);
+
+  auto reader = Subscribe(consumer, IteratorType::kTrimHorizon);
+  ended = reader->WaitEnded();
+  ASSERT_TRUE(ended.has_value());
+  EXPECT_TRUE(ended->ok()) << ended->message();
+  EXPECT_EQ(reader->Data(), want);
+  events = reader->Events();
+  ASSERT_FALSE(events.empty());
+  const SubscribeEvent& last = events.back();
+  EXPECT_TRUE(last.records.empty());
+  EXPECT_EQ(last.continuation.seq_index, 2u);  // after the last record: nothing lost on resume
+  ASSERT_EQ(last.child_shards.size(), 2u);
+  EXPECT_EQ(last.child_shards[0].shard_index, ShardIndex{1});
+  EXPECT_EQ(last.child_shards[1].shard_index, ShardIndex{2});
+  EXPECT_EQ(last.child_shards[0].parent_shards, std::vector<ShardIndex>{ShardIndex{0}});
+  for (size_t i = 0; i + 1 < events.size(); ++i) EXPECT_TRUE(events[i].child_shards.empty());
+}
+
 }  // namespace
 }  // namespace sluice::broker
