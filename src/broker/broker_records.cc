@@ -58,7 +58,6 @@ void Broker::PutRecords(const Caller& caller, const StreamRef& ref, std::vector<
   const size_t max_record_bytes = static_cast<size_t>(info.max_record_size_kib) * 1024;
   const int64_t now_ms = Now();
   std::vector<Routed> routed;
-  std::vector<Routed> throttled;  // over their shard's limit (--enforce-limits)
   routed.reserve(entries.size());
   for (size_t i = 0; i < entries.size(); ++i) {
     const PutEntry& entry = entries[i];
@@ -86,12 +85,6 @@ void Broker::PutRecords(const Caller& caller, const StreamRef& ref, std::vector<
     auto shard = view->Route(key);
     if (!shard) {
       return done(Status(ErrorCode::kInternal, "No open shard holds the record's hash key."));
-    }
-    if (ShardThroughput* limits = traffic_->limiter.For(info.uid, *shard);
-        limits != nullptr &&
-        !limits->AdmitRecord(entry.data.size() + entry.partition_key.size(), now_ms)) {
-      throttled.push_back({i, *shard});  // this entry fails, the others go on, as on AWS
-      continue;
     }
     routed.push_back({i, *shard});
   }
@@ -121,6 +114,20 @@ void Broker::PutRecords(const Caller& caller, const StreamRef& ref, std::vector<
     return;
   }
 
+  // Entries over their shard's limit (--enforce-limits) fail, the others go on, as on AWS.
+  // Checked only now, past the seal, so a put that waited for a reshard is charged once.
+  std::vector<Routed> throttled;
+  std::erase_if(routed, [&](const Routed& r) {
+    ShardThroughput* limits = traffic_->limiter.For(info.uid, r.shard);
+    const PutEntry& entry = entries[r.entry];
+    if (limits == nullptr ||
+        limits->AdmitRecord(entry.data.size() + entry.partition_key.size(), now_ms)) {
+      return false;
+    }
+    throttled.push_back(r);
+    return true;
+  });
+
   struct Pending {
     PutRecordsResult result;
     uint64_t bytes = 0;  // data + partition keys, for the traffic counters
@@ -139,7 +146,10 @@ void Broker::PutRecords(const Caller& caller, const StreamRef& ref, std::vector<
         PutOutcome{messages::RateExceeded(ShardIdFor(t.shard), info), t.shard, {}};
   }
   pending->result.failed = static_cast<uint32_t>(throttled.size());
-  if (routed.empty()) return done(std::move(pending->result));  // nothing left to write
+  if (routed.empty()) {  // nothing left to write
+    shard_locks.clear();
+    return done(std::move(pending->result));
+  }
 
   storage::WriteBatch batch;
   for (const auto& r : routed) {
