@@ -11,6 +11,7 @@
 #include "broker/broker_state.h"
 #include "broker/clock.h"
 #include "broker/stream_registry.h"
+#include "broker/tag_rules.h"
 #include "sluice/common/log.h"
 
 namespace sluice::broker {
@@ -166,6 +167,9 @@ uint32_t Broker::OpenShardsInNamespace(const Caller& caller) const {
 }
 
 void Broker::CreateStream(const Caller& caller, CreateStreamRequest request, Callback<Done> done) {
+  Status tags_allowed = tag_rules::CheckTagsToAdd(
+      {}, request.tags, {"stream " + request.name + " under account " + caller.account, "stream"});
+  if (!tags_allowed.ok()) return done(tags_allowed);
   uint32_t shard_count = request.shard_count.value_or(options_.default_shard_count);
   uint32_t open_now = OpenShardsInNamespace(caller);
   if (open_now + shard_count > options_.shard_limit) {

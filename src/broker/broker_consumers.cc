@@ -6,6 +6,7 @@
 #include "broker/broker_messages.h"
 #include "broker/page_token.h"
 #include "broker/stream_registry.h"
+#include "broker/tag_rules.h"
 #include "sluice/broker/broker.h"
 #include "sluice/common/log.h"
 
@@ -81,6 +82,12 @@ void Broker::RegisterStreamConsumer(const Caller& caller, RegisterConsumerReques
   auto found = Find(caller, {"", request.stream_arn});
   if (!found.ok()) return done(found.status());
   const StreamInfo& info = (*found)->info;
+  Status tags_allowed =
+      tag_rules::CheckTagsToAdd({}, request.tags,
+                                {"consumer " + request.consumer_name + " under stream " +
+                                     info.name + " and account " + info.account,
+                                 "consumer"});
+  if (!tags_allowed.ok()) return done(tags_allowed);
   const std::string key = StreamMetaKey(info.account, info.region, info.name);
   const bool immediate = options_.consumer_create_delay.count() == 0;
   ConsumerInfo consumer;

@@ -143,4 +143,56 @@ inline Status InvalidIterator() {
   return Status(ErrorCode::kInvalidArgument, "Invalid ShardIterator.");
 }
 
+// --- tags and resource policies ---
+// AWS's texts for tags, as recorded from the real service: characters outside the allowed set,
+// '%' (which the first check lets through and a second refuses), and the per-resource limit
+// (recorded when the limit was 10; the number follows the limit). `resource` names what is
+// tagged ("stream <name> under account <account>"); `action` is "add tags to" or
+// "remove tags from". AWS's text for the reserved "aws:" prefix is not recorded: that one is ours,
+// in the same frame.
+
+inline Status InvalidTagCharacters() {
+  return Status(ErrorCode::kInvalidArgument,
+                "Some tags contain invalid characters. Valid characters: Unicode letters, digits, "
+                "white space, _ . / = + - % @ :.");
+}
+
+inline Status IllegalTagCharacters(std::string_view action, std::string_view resource) {
+  return Status(ErrorCode::kInvalidArgument,
+                "Failed to " + std::string(action) + " " + std::string(resource) +
+                    " because some tags contained illegal characters. The allowed characters are "
+                    "Unicode letters, white-spaces, '_',',','/','=','+','-','@',':'.");
+}
+
+inline Status TooManyTags(std::string_view resource, std::string_view kind, size_t limit) {
+  return Status(ErrorCode::kInvalidArgument, "Failed to add tags to " + std::string(resource) +
+                                                 " because a given " + std::string(kind) +
+                                                 " cannot have more than " + std::to_string(limit) +
+                                                 " tags associated with it.");
+}
+
+inline Status ReservedTagKey(std::string_view action, std::string_view resource) {
+  return Status(ErrorCode::kInvalidArgument,
+                "Failed to " + std::string(action) + " " + std::string(resource) +
+                    " because tag keys beginning with 'aws:' are reserved for AWS use.");
+}
+
+// DeleteResourcePolicy on a resource without one (the text moto answers with; AWS's is not
+// recorded). The two policy-document texts are ours.
+inline Status NoResourcePolicy(std::string_view arn) {
+  return Status(ErrorCode::kResourceNotFound,
+                "No resource policy found for resource ARN " + std::string(arn) + ".");
+}
+
+inline Status PolicyNotAnObject() {
+  return Status(ErrorCode::kInvalidArgument,
+                "The resource policy is not a valid policy document: it must be a JSON object.");
+}
+
+inline Status PolicyTooLarge(size_t bytes, size_t limit) {
+  return Status(ErrorCode::kInvalidArgument, "The resource policy is " + std::to_string(bytes) +
+                                                 " bytes; a resource policy can be at most " +
+                                                 std::to_string(limit) + " bytes.");
+}
+
 }  // namespace sluice::broker::messages

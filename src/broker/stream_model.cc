@@ -208,13 +208,17 @@ std::string EncodeStreamInfo(const StreamInfo& info) {
   if (!info.consumers.empty()) {
     nlohmann::json consumers = nlohmann::json::array();
     for (const auto& consumer : info.consumers) {
-      consumers.push_back({{"name", consumer.name},
-                           {"created_ms", consumer.created_ms},
-                           {"status", ConsumerStatusName(consumer.status)},
-                           {"tags", consumer.tags}});
+      nlohmann::json c = {{"name", consumer.name},
+                          {"created_ms", consumer.created_ms},
+                          {"status", ConsumerStatusName(consumer.status)},
+                          {"tags", consumer.tags}};
+      if (consumer.policy) c["policy"] = *consumer.policy;
+      consumers.push_back(std::move(c));
     }
     doc["consumers"] = std::move(consumers);
   }
+  // Optional keys: metadata written before policies existed decodes without them.
+  if (info.policy) doc["policy"] = *info.policy;
   return doc.dump();
 }
 
@@ -267,9 +271,11 @@ std::optional<StreamInfo> DecodeStreamInfo(std::string_view bytes) {
           if (ConsumerStatusName(candidate) == consumer_status) consumer.status = candidate;
         }
         consumer.tags = c.value("tags", std::map<std::string, std::string>{});
+        if (c.contains("policy")) consumer.policy = c["policy"].get<std::string>();
         info.consumers.push_back(std::move(consumer));
       }
     }
+    if (doc.contains("policy")) info.policy = doc["policy"].get<std::string>();
     return info;
   } catch (const nlohmann::json::exception&) {
     return std::nullopt;

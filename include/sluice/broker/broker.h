@@ -198,6 +198,17 @@ struct ListConsumersResult {
   std::optional<std::string> next_token;
 };
 
+using TagMap = std::map<std::string, std::string>;
+struct ListTagsRequest {
+  StreamRef stream;
+  std::string exclusive_start_tag_key;  // tags whose keys sort after it
+  std::optional<uint32_t> limit;
+};
+struct ListTagsResult {
+  TagMap tags;  // in key order
+  bool has_more = false;
+};
+
 struct SubscribeRequest {
   std::string consumer_arn;
   std::string shard_id;
@@ -295,6 +306,26 @@ class Broker {
                                                   const ListConsumersRequest& request);
   void DeregisterStreamConsumer(const Caller& caller, const ConsumerRef& ref, Callback<Done> done);
 
+  // Tags and resource policies of streams and consumers (broker_tags.cc, broker_policies.cc):
+  // replicated stream metadata, changed quorum first like any other. A resource ARN names a
+  // stream or a consumer. Changing them needs a stream that is not CREATING or DELETING, and an
+  // ACTIVE consumer; reading them works in any state. Policies are stored, never enforced.
+  void AddTagsToStream(const Caller& caller, const StreamRef& stream, TagMap tags,
+                       Callback<Done> done);
+  void RemoveTagsFromStream(const Caller& caller, const StreamRef& stream,
+                            std::vector<std::string> keys, Callback<Done> done);
+  Result<ListTagsResult> ListTagsForStream(const Caller& caller, const ListTagsRequest& request);
+  void TagResource(const Caller& caller, const std::string& arn, TagMap tags, Callback<Done> done);
+  void UntagResource(const Caller& caller, const std::string& arn, std::vector<std::string> keys,
+                     Callback<Done> done);
+  Result<TagMap> ListTagsForResource(const Caller& caller, const std::string& arn);
+  void PutResourcePolicy(const Caller& caller, const std::string& arn, std::string policy,
+                         Callback<Done> done);
+  // The stored policy document, or nullopt when the resource has none.
+  Result<std::optional<std::string>> GetResourcePolicy(const Caller& caller,
+                                                       const std::string& arn);
+  void DeleteResourcePolicy(const Caller& caller, const std::string& arn, Callback<Done> done);
+
   // Pushes the shard's records to an ACTIVE consumer as they commit (SubscribeToShard): from the
   // starting position, then each commit within milliseconds, a heartbeat event when idle, for
   // `subscription_options.lifetime`; at the end of a closed shard, its children. A second
@@ -342,6 +373,15 @@ class Broker {
   Result<std::pair<ViewPtr, ConsumerInfo>> FindConsumer(const Caller& caller,
                                                         const ConsumerRef& ref) const;
   uint32_t OpenShardsInNamespace(const Caller& caller) const;
+  // A stream or one of its consumers, as the tag and policy operations address it
+  // (tagged_resource.h); FindResource resolves a stream reference or a resource ARN, and
+  // EditResource changes its tags or policy through the registry.
+  struct Resource;
+  Result<Resource> FindResource(const Caller& caller, const StreamRef& stream) const;
+  Result<Resource> FindResource(const Caller& caller, const std::string& arn) const;
+  using ResourceEdit = std::function<Status(const Resource& resource, TagMap& tags,
+                                            std::optional<std::string>& policy)>;
+  void EditResource(const Resource& resource, ResourceEdit edit, Callback<Done> done);
   // The sequence index where reading starts on the shard for a starting position of `type`
   // (GetShardIterator, SubscribeToShard: `operation` names the call in error texts).
   Result<uint64_t> StartPosition(const StreamView& view, ShardIndex index, IteratorType type,

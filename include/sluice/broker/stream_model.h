@@ -65,6 +65,8 @@ struct ConsumerInfo {
   int64_t created_ms = 0;
   ConsumerStatus status = ConsumerStatus::kCreating;
   std::map<std::string, std::string> tags;
+  // The resource policy document as PutResourcePolicy stored it (stored, never enforced).
+  std::optional<std::string> policy;
 
   // "<stream ARN>/consumer/<name>:<creation epoch seconds>"
   std::string Arn(std::string_view stream_arn) const;
@@ -97,6 +99,8 @@ struct StreamInfo {
   std::vector<ShardInfo> shards;
   std::map<std::string, std::string> tags;
   std::vector<ConsumerInfo> consumers;  // in registration order
+  // The resource policy document as PutResourcePolicy stored it (stored, never enforced).
+  std::optional<std::string> policy;
 
   std::string Arn() const;
   uint32_t OpenShardCount() const;

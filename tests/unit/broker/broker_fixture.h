@@ -48,7 +48,8 @@ class BrokerTest : public ::testing::Test {
     IteratorCodec::Key key;
     key.fill(3);
     BrokerOptions options;
-    options.create_delay = options.delete_delay = std::chrono::milliseconds(0);
+    options.create_delay = create_delay_;
+    options.delete_delay = std::chrono::milliseconds(0);
     options.update_delay = update_delay_;
     options.consumer_create_delay = options.consumer_delete_delay = consumer_delay_;
     options.subscription = subscription_options_;
@@ -107,6 +108,8 @@ class BrokerTest : public ::testing::Test {
   // When not 0, the broker's clock stands still at this epoch ms (rate tests move it by hand).
   std::atomic<int64_t> frozen_clock_ms_{0};
   bool enforce_limits_ = false;  // takes effect at the next Open
+  // A stream's CREATING phase (takes effect at the next Open).
+  std::chrono::milliseconds create_delay_{0};
   // A consumer's CREATING and DELETING phases (takes effect at the next Open).
   std::chrono::milliseconds consumer_delay_{0};
   SubscriptionOptions subscription_options_;  // takes effect at the next Open
