@@ -41,6 +41,15 @@ void DeregisterStreamConsumer(const Call& call, Reply reply);
 void SplitShard(const Call& call, Reply reply);
 void MergeShards(const Call& call, Reply reply);
 void UpdateShardCount(const Call& call, Reply reply);
+void AddTagsToStream(const Call& call, Reply reply);
+void RemoveTagsFromStream(const Call& call, Reply reply);
+void ListTagsForStream(const Call& call, Reply reply);
+void TagResource(const Call& call, Reply reply);
+void UntagResource(const Call& call, Reply reply);
+void ListTagsForResource(const Call& call, Reply reply);
+void PutResourcePolicy(const Call& call, Reply reply);
+void GetResourcePolicy(const Call& call, Reply reply);
+void DeleteResourcePolicy(const Call& call, Reply reply);
 
 // The one event-stream operation: SubscribeToShard (handlers_subscribe.cc).
 void SubscribeToShard(const RequestContext& context, broker::Broker& broker, const Value& input,

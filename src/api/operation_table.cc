@@ -6,25 +6,34 @@
 namespace sluice::api {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, Handler>, 19> kOperations{{
+constexpr std::array<std::pair<std::string_view, Handler>, 28> kOperations{{
+    {"AddTagsToStream", &AddTagsToStream},
     {"CreateStream", &CreateStream},
     {"DecreaseStreamRetentionPeriod", &DecreaseStreamRetentionPeriod},
+    {"DeleteResourcePolicy", &DeleteResourcePolicy},
     {"DeleteStream", &DeleteStream},
     {"DeregisterStreamConsumer", &DeregisterStreamConsumer},
     {"DescribeStream", &DescribeStream},
     {"DescribeStreamConsumer", &DescribeStreamConsumer},
     {"DescribeStreamSummary", &DescribeStreamSummary},
     {"GetRecords", &GetRecords},
+    {"GetResourcePolicy", &GetResourcePolicy},
     {"GetShardIterator", &GetShardIterator},
     {"IncreaseStreamRetentionPeriod", &IncreaseStreamRetentionPeriod},
     {"ListShards", &ListShards},
     {"ListStreamConsumers", &ListStreamConsumers},
     {"ListStreams", &ListStreams},
+    {"ListTagsForResource", &ListTagsForResource},
+    {"ListTagsForStream", &ListTagsForStream},
     {"MergeShards", &MergeShards},
     {"PutRecord", &PutRecord},
     {"PutRecords", &PutRecords},
+    {"PutResourcePolicy", &PutResourcePolicy},
     {"RegisterStreamConsumer", &RegisterStreamConsumer},
+    {"RemoveTagsFromStream", &RemoveTagsFromStream},
     {"SplitShard", &SplitShard},
+    {"TagResource", &TagResource},
+    {"UntagResource", &UntagResource},
     {"UpdateShardCount", &UpdateShardCount},
 }};
 
