@@ -177,6 +177,11 @@ inline Status ReservedTagKey(std::string_view action, std::string_view resource)
                     " because tag keys beginning with 'aws:' are reserved for AWS use.");
 }
 
+// A resource ARN that is neither a stream's nor a consumer's (our text; AWS's is not recorded).
+inline Status InvalidResourceArn(std::string_view arn) {
+  return Status(ErrorCode::kInvalidArgument, "Invalid ResourceARN " + std::string(arn) + ".");
+}
+
 // DeleteResourcePolicy on a resource without one (the text moto answers with; AWS's is not
 // recorded). The two policy-document texts are ours.
 inline Status NoResourcePolicy(std::string_view arn) {

@@ -68,7 +68,7 @@ Result<Broker::Resource> Broker::FindResource(const Caller& caller, const std::s
   }
   if (ParseStreamArn(arn)) return FindResource(caller, StreamRef{"", arn});
   // The model's pattern admits ARNs of other "...stream/" resources; Kinesis has only these two.
-  return Status(ErrorCode::kInvalidArgument, "Invalid ResourceARN " + arn + ".");
+  return messages::InvalidResourceArn(arn);
 }
 
 void Broker::EditResource(const Resource& resource, ResourceEdit edit, Callback<Done> done) {
