@@ -291,6 +291,24 @@ TEST_F(TagsTest, ChangesNeedAnActiveStreamAndConsumer) {
   EXPECT_TRUE(broker_->ListTagsForResource(caller_, consumer->consumer_arn)->empty());
 }
 
+TEST_F(TagsTest, AReshardingStreamKeepsItsTagsAndCanBeTagged) {
+  update_delay_ = 1h;
+  Close();
+  Open();
+  ASSERT_TRUE(CreateWithTags("s", {{"team", "data"}}).ok());
+  ASSERT_TRUE(PutPolicy(ArnOf("s"), R"({"v":1})").ok());
+  ASSERT_TRUE(Wait([&](auto cb) {
+                broker_->SplitShard(caller_, {"s", ""}, "shardId-000000000000",
+                                    "170141183460469231731687303715884105728", cb);
+              }).ok());
+  ASSERT_EQ(broker_->DescribeStreamSummary(caller_, {"s", ""})->status, StreamStatus::kUpdating);
+  EXPECT_TRUE(AddTags("s", {{"env", "prod"}}).ok());
+  EXPECT_TRUE(PutPolicy(ArnOf("s"), R"({"v":2})").ok());
+  EXPECT_EQ(TagsOf("s"), (TagMap{{"env", "prod"}, {"team", "data"}}));
+  EXPECT_EQ(PolicyOf(ArnOf("s")), R"({"v":2})");
+  EXPECT_EQ(broker_->DescribeStreamSummary(caller_, {"s", ""})->OpenShardCount(), 2u);
+}
+
 TEST_F(TagsTest, PoliciesAreStoredVerbatimForStreamsAndConsumers) {
   ASSERT_TRUE(Create("s", 1).ok());
   auto consumer = Register("s", "reader");
