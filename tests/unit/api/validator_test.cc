@@ -110,7 +110,8 @@ TEST(ValidatorTest, ListsOfStructuresPrintLikeJavaModelObjects) {
 
 TEST(ValidatorTest, WrongTypesAreSerializationErrors) {
   EXPECT_EQ(Validate("CreateStream", R"({"StreamName":12})").message(),
-            "class java.math.BigDecimal can not be converted to an String");
+            "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to "
+            "an String");
   EXPECT_EQ(Validate("CreateStream", R"({"StreamName":"s","ShardCount":"2"})").message(),
             "class java.lang.String can not be converted to an Integer");
   EXPECT_EQ(Validate("CreateStream", R"({"StreamName":"s","ShardCount":true})").code(),
@@ -122,8 +123,8 @@ TEST(ValidatorTest, WrongTypesAreSerializationErrors) {
       "'abc' can not be converted to a Blob: Base64 encoded length is expected a multiple of "
       "4 bytes but found: 3");
   EXPECT_EQ(
-      Validate("DeleteStream", R"({"StreamName":"s","EnforceConsumerDeletion":"yes"})").message(),
-      "'YES' can not be converted to an Boolean");
+      Validate("DeleteStream", R"({"StreamName":"s","EnforceConsumerDeletion":"maybe"})").message(),
+      "'MAYBE' can not be converted to an Boolean");
 }
 
 TEST(ValidatorTest, BlobsAreDecodedAndUnknownMembersDropped) {
