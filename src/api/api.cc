@@ -27,14 +27,18 @@ bool Api::Implements(std::string_view operation) const { return FindHandler(oper
 
 void Api::Invoke(const RequestContext& context, std::string_view operation, Value input,
                  Reply reply) const {
+  auto unsupported = [&] {
+    reply(Status(ErrorCode::kUnknownOperation,
+                 "Operation " + std::string(operation) + " is not supported by Sluice."));
+  };
   const Shape* shape = impl_->model_.Input(operation);
-  Handler handler = FindHandler(operation);
-  if (shape == nullptr || handler == nullptr) {
-    return reply(Status(ErrorCode::kUnknownOperation,
-                        "Operation " + std::string(operation) + " is not supported by Sluice."));
-  }
+  if (shape == nullptr) return unsupported();
+  // The model is checked before anything else, as AWS's front end does, so an invalid request
+  // gets AWS's ValidationException whether or not Sluice serves the operation.
   Status valid = ValidateInput(*shape, input);
   if (!valid.ok()) return reply(valid);
+  Handler handler = FindHandler(operation);
+  if (handler == nullptr) return unsupported();
   handler(Call{context, impl_->broker_, input}, std::move(reply));
 }
 

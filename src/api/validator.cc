@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sluice::api {
@@ -127,6 +128,94 @@ std::string Printed(const Shape& shape, const Value& value) {
   return value.dump();
 }
 
+// Java's String.length(), which Coral's length constraints count: UTF-16 code units, so 'é'
+// counts once (not as its two UTF-8 bytes) and a character beyond U+FFFF twice. The codecs hand
+// over valid UTF-8 only.
+int64_t JavaLength(std::string_view text) {
+  int64_t units = 0;
+  for (unsigned char c : text) {
+    if ((c & 0xC0) != 0x80) units += c >= 0xF0 ? 2 : 1;
+  }
+  return units;
+}
+
+std::string EnumText(const Shape& shape) {
+  std::string set;
+  for (const auto& option : shape.enum_values) set += (set.empty() ? "" : ", ") + option;
+  return "Member must satisfy enum value set: [" + set + "]";
+}
+
+std::string PatternText(const Shape& shape) {
+  return "Member must satisfy regular expression pattern: " + shape.pattern_text;
+}
+
+std::string BoundText(const Shape& shape, bool lower, int64_t bound) {
+  const bool numeric = shape.type == Shape::Type::kInteger || shape.type == Shape::Type::kLong;
+  return std::string("Member must have ") + (numeric ? "value " : "length ") +
+         (lower ? "greater" : "less") + " than or equal to " + std::to_string(bound);
+}
+
+// The constraints of `shape` that `value` (not null) breaks, in the order Coral reports them:
+// the pattern, the minimum and the maximum (of a length, or of a number), the enum. A list's or
+// map's elements are not looked at here.
+std::vector<std::string> BrokenConstraints(const Shape& shape, const Value& value) {
+  std::vector<std::string> broken;
+  int64_t size = 0;
+  switch (shape.type) {
+    case Shape::Type::kString: {
+      const std::string& text = value.get_ref<const std::string&>();
+      if (shape.pattern && text.size() <= kMaxPatternInput &&
+          !std::regex_match(text, *shape.pattern)) {
+        broken.push_back(PatternText(shape));
+      }
+      size = JavaLength(text);
+      break;
+    }
+    case Shape::Type::kInteger:
+    case Shape::Type::kLong:
+      size = value.get<int64_t>();
+      break;
+    case Shape::Type::kBlob:
+      size = static_cast<int64_t>(value.get_binary().size());
+      break;
+    case Shape::Type::kList:
+    case Shape::Type::kMap:
+      size = static_cast<int64_t>(value.size());
+      break;
+    case Shape::Type::kStructure:
+    case Shape::Type::kBoolean:
+    case Shape::Type::kTimestamp:
+      return broken;
+  }
+  if (shape.min && size < *shape.min) broken.push_back(BoundText(shape, true, *shape.min));
+  if (shape.max && size > *shape.max) broken.push_back(BoundText(shape, false, *shape.max));
+  if (shape.type == Shape::Type::kString && !shape.enum_values.empty() &&
+      std::find(shape.enum_values.begin(), shape.enum_values.end(),
+                value.get_ref<const std::string&>()) == shape.enum_values.end()) {
+    broken.push_back(EnumText(shape));
+  }
+  return broken;
+}
+
+// How Coral names the constraints of a list's elements, or of a map's keys or values, when one
+// of them breaks any: all of them in one bracket, the maximum before the minimum, as in
+// "[Member must have length less than or equal to 128, Member must have length greater than or
+// equal to 1]".
+std::string DescribeConstraints(const Shape& shape) {
+  std::vector<std::string> parts;
+  if (shape.max) parts.push_back(BoundText(shape, false, *shape.max));
+  if (shape.min) parts.push_back(BoundText(shape, true, *shape.min));
+  if (shape.pattern) parts.push_back(PatternText(shape));
+  if (!shape.enum_values.empty()) parts.push_back(EnumText(shape));
+  std::string out = "[";
+  for (size_t i = 0; i < parts.size(); ++i) out += (i ? ", " : "") + parts[i];
+  return out + "]";
+}
+
+bool AnyBroken(const Shape& shape, const Value& value) {
+  return !value.is_null() && !BrokenConstraints(shape, value).empty();
+}
+
 class ConstraintChecker {
  public:
   void Check(const Shape& shape, const Value* value, const std::string& path, bool required) {
@@ -134,62 +223,19 @@ class ConstraintChecker {
       if (required) Fail(path, "null", "Member must not be null");
       return;
     }
-    switch (shape.type) {
-      case Shape::Type::kStructure:
-        for (const auto& member : shape.members) {
-          auto it = value->find(member.name);
-          const Value* child = it == value->end() ? nullptr : &*it;
-          Check(*member.shape, child, JoinPath(path, LowerFirst(member.name)), member.required);
-        }
-        return;
-      case Shape::Type::kInteger:
-      case Shape::Type::kLong: {
-        int64_t number = value->get<int64_t>();
-        if (shape.min && number < *shape.min) {
-          Fail(path, Quote(shape, *value),
-               "Member must have value greater than or equal to " + std::to_string(*shape.min));
-        }
-        if (shape.max && number > *shape.max) {
-          Fail(path, Quote(shape, *value),
-               "Member must have value less than or equal to " + std::to_string(*shape.max));
-        }
-        return;
+    if (shape.type == Shape::Type::kStructure) {
+      for (const auto& member : shape.members) {
+        auto it = value->find(member.name);
+        const Value* child = it == value->end() ? nullptr : &*it;
+        Check(*member.shape, child, JoinPath(path, LowerFirst(member.name)), member.required);
       }
-      case Shape::Type::kString: {
-        const std::string& text = value->get_ref<const std::string&>();
-        if (shape.pattern && text.size() <= kMaxPatternInput &&
-            !std::regex_match(text, *shape.pattern)) {
-          Fail(path, Quote(shape, *value),
-               "Member must satisfy regular expression pattern: " + shape.pattern_text);
-        }
-        CheckLength(shape, *value, static_cast<int64_t>(text.size()), path);
-        if (!shape.enum_values.empty() &&
-            std::find(shape.enum_values.begin(), shape.enum_values.end(), text) ==
-                shape.enum_values.end()) {
-          std::string set;
-          for (const auto& option : shape.enum_values) set += (set.empty() ? "" : ", ") + option;
-          Fail(path, Quote(shape, *value), "Member must satisfy enum value set: [" + set + "]");
-        }
-        return;
-      }
-      case Shape::Type::kBlob:
-        CheckLength(shape, *value, static_cast<int64_t>(value->get_binary().size()), path);
-        return;
-      case Shape::Type::kList:
-        CheckLength(shape, *value, static_cast<int64_t>(value->size()), path);
-        for (size_t i = 0; i < value->size(); ++i) {
-          Check(*shape.member, &(*value)[i], JoinPath(path, std::to_string(i + 1)) + ".member",
-                false);
-        }
-        return;
-      case Shape::Type::kMap:
-        CheckLength(shape, *value, static_cast<int64_t>(value->size()), path);
-        CheckMapEntries(shape, *value, path);
-        return;
-      case Shape::Type::kBoolean:
-      case Shape::Type::kTimestamp:
-        return;
+      return;
     }
+    for (const auto& constraint : BrokenConstraints(shape, *value)) {
+      Fail(path, Quote(shape, *value), constraint);
+    }
+    if (shape.type == Shape::Type::kList) CheckElements(shape, *value, path);
+    if (shape.type == Shape::Type::kMap) CheckMapEntries(shape, *value, path);
   }
 
   Status Result() const {
@@ -208,46 +254,40 @@ class ConstraintChecker {
     return quoted;
   }
 
-  void CheckLength(const Shape& shape, const Value& value, int64_t length,
-                   const std::string& path) {
-    if (shape.min && length < *shape.min) {
-      Fail(path, Quote(shape, value),
-           "Member must have length greater than or equal to " + std::to_string(*shape.min));
+  // Elements that are structures are checked member by member ('records.1.member.data');
+  // plain elements (tag keys, metric names) are reported once, on the list, when any breaks
+  // its constraints.
+  void CheckElements(const Shape& shape, const Value& value, const std::string& path) {
+    const Shape& element = *shape.member;
+    if (element.type == Shape::Type::kStructure || element.type == Shape::Type::kList ||
+        element.type == Shape::Type::kMap) {
+      for (size_t i = 0; i < value.size(); ++i) {
+        Check(element, &value[i], JoinPath(path, std::to_string(i + 1)) + ".member", false);
+      }
+      return;
     }
-    if (shape.max && length > *shape.max) {
+    if (std::any_of(value.begin(), value.end(),
+                    [&](const Value& item) { return AnyBroken(element, item); })) {
       Fail(path, Quote(shape, value),
-           "Member must have length less than or equal to " + std::to_string(*shape.max));
+           "Member must satisfy constraint: " + DescribeConstraints(element));
     }
   }
 
   // Coral reports map keys and values as one constraint each over the whole map.
   void CheckMapEntries(const Shape& shape, const Value& value, const std::string& path) {
-    auto describe = [](const Shape& s) {
-      std::string parts;
-      if (s.max) parts += "Member must have length less than or equal to " + std::to_string(*s.max);
-      if (s.min) {
-        parts += std::string(parts.empty() ? "" : ", ") +
-                 "Member must have length greater than or equal to " + std::to_string(*s.min);
-      }
-      return "[" + parts + "]";
-    };
-    auto fits = [](const Shape& s, size_t length) {
-      return (!s.min || static_cast<int64_t>(length) >= *s.min) &&
-             (!s.max || static_cast<int64_t>(length) <= *s.max);
-    };
     bool keys_ok = true;
     bool values_ok = true;
     for (const auto& [key, item] : value.items()) {
-      keys_ok = keys_ok && fits(*shape.key, key.size());
-      values_ok =
-          values_ok && (!item.is_string() || fits(*shape.value, item.get<std::string>().size()));
+      keys_ok = keys_ok && !AnyBroken(*shape.key, Value(key));
+      values_ok = values_ok && !AnyBroken(*shape.value, item);
     }
     if (!keys_ok) {
-      Fail(path, Quote(shape, value), "Map keys must satisfy constraint: " + describe(*shape.key));
+      Fail(path, Quote(shape, value),
+           "Map keys must satisfy constraint: " + DescribeConstraints(*shape.key));
     }
     if (!values_ok) {
       Fail(path, Quote(shape, value),
-           "Map value must satisfy constraint: " + describe(*shape.value));
+           "Map value must satisfy constraint: " + DescribeConstraints(*shape.value));
     }
   }
 

@@ -1,14 +1,16 @@
 #include "protocol/cbor_codec.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "protocol/cbor_reader.h"
 #include "protocol/cbor_writer.h"
+#include "protocol/coral_texts.h"
 #include "protocol/utf8.h"
 #include "sluice/protocol/error_mapping.h"
 
@@ -29,14 +31,14 @@ Status TypeError(std::string message) {
 }
 
 // The wrong-type texts of Coral's JSON reader, for the JSON value a CBOR item corresponds to;
-// `article_type` is e.g. "an Integer", "a Blob". A byte string has no JSON counterpart: it is
-// named as the Java byte array it decodes to.
-Status WrongType(const CborHead& head, const std::string& article_type) {
-  std::string java_class;
+// `target` is one of coral_texts.h's, e.g. kIntegerTarget ("an Integer"). A byte string has no
+// JSON counterpart: it is named as the Java byte array it decodes to.
+Status WrongType(const CborHead& head, std::string_view target) {
+  std::string_view java_class;
   switch (head.major) {
     case CborMajor::kUnsigned:
     case CborMajor::kNegative:
-      java_class = "java.math.BigDecimal";
+      java_class = kCoralNumberClass;
       break;
     case CborMajor::kText:
       java_class = "java.lang.String";
@@ -53,15 +55,13 @@ Status WrongType(const CborHead& head, const std::string& article_type) {
       if (head.IsBoolean()) {
         java_class = "java.lang.Boolean";
       } else if (head.IsFloat()) {
-        java_class = "java.math.BigDecimal";
+        java_class = kCoralNumberClass;
       } else {
         return TypeError("Unexpected CBOR simple value " + std::to_string(head.argument));
       }
       break;
   }
-  std::string message = "class ";
-  message.append(java_class).append(" can not be converted to ").append(article_type);
-  return TypeError(message);
+  return TypeError(CannotConvert(java_class, target));
 }
 
 // An integer item as an int64, clamped: a value past int64 then fails its range constraint like
@@ -116,7 +116,7 @@ class RequestWalker {
       case Shape::Type::kTimestamp:
         return ReadTimestamp(head, out);
       case Shape::Type::kBlob: {
-        if (head.major != CborMajor::kBytes) return WrongType(head, "a Blob");
+        if (head.major != CborMajor::kBytes) return WrongType(head, kBlobTarget);
         std::vector<uint8_t> bytes;
         SLUICE_RETURN_IF_ERROR(reader_.ReadBytes(head, bytes));
         out = Value::binary(std::move(bytes));
@@ -190,7 +190,7 @@ class RequestWalker {
   }
 
   Status ReadString(const CborHead& head, Value& out) {
-    if (head.major != CborMajor::kText) return WrongType(head, "an String");
+    if (head.major != CborMajor::kText) return WrongType(head, kStringTarget);
     std::string text;
     SLUICE_RETURN_IF_ERROR(reader_.ReadText(head, text));
     if (!IsValidUtf8(text)) return CborError("Invalid UTF-8 in a CBOR text string");
@@ -203,11 +203,11 @@ class RequestWalker {
       out = ClampedInteger(head);
       return Status::Ok();
     }
-    const std::string article_type = shape.type == Shape::Type::kLong ? "an Long" : "an Integer";
-    if (!head.IsFloat()) return WrongType(head, article_type);
+    const std::string_view target = shape.type == Shape::Type::kLong ? kLongTarget : kIntegerTarget;
+    if (!head.IsFloat()) return WrongType(head, target);
     // Coral truncates a fraction, as for JSON numbers; NaN has no integer at all.
     const double value = CborFloatValue(head);
-    if (std::isnan(value)) return TypeError("'NaN' can not be converted to " + article_type);
+    if (std::isnan(value)) return TypeError("'NaN' can not be converted to " + std::string(target));
     out = static_cast<int64_t>(std::clamp(std::floor(value), -kMaxInt64, kMaxInt64));
     return Status::Ok();
   }
@@ -217,12 +217,14 @@ class RequestWalker {
       out = head.info == kCborTrue;
       return Status::Ok();
     }
-    if (head.major != CborMajor::kText) return WrongType(head, "an Boolean");
-    // Coral quotes a string it cannot read as a boolean in upper case (see the JSON codec).
-    std::string upper;
-    SLUICE_RETURN_IF_ERROR(reader_.ReadText(head, upper));
-    for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return TypeError("'" + WithValidUtf8(upper) + "' can not be converted to an Boolean");
+    if (head.major != CborMajor::kText) return WrongType(head, kBooleanTarget);
+    // Coral reads "true", "yes", "0" and the like as booleans (see the JSON codec).
+    std::string text;
+    SLUICE_RETURN_IF_ERROR(reader_.ReadText(head, text));
+    std::optional<bool> read = CoralBoolean(text);
+    if (!read) return TypeError(WithValidUtf8(UnreadableBoolean(text)));
+    out = *read;
+    return Status::Ok();
   }
 
   // Epoch milliseconds, as the Java SDKs send them (tag 1 wrapping an integer); the tag has been
@@ -244,7 +246,7 @@ class RequestWalker {
       out = ClampedInteger(head);
       return Status::Ok();
     }
-    if (!head.IsFloat()) return WrongType(head, "a Timestamp");
+    if (!head.IsFloat()) return WrongType(head, kTimestampTarget);
     const double ms = CborFloatValue(head);
     if (!(std::fabs(ms) < kMaxInt64)) {
       std::string message = "'";

@@ -1,11 +1,13 @@
 #include "protocol/json_codec.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "protocol/coral_texts.h"
 #include "sluice/common/base64.h"
 #include "sluice/protocol/error_mapping.h"
 
@@ -23,14 +25,12 @@ Status TypeError(std::string message) {
   return Status(ErrorCode::kSerialization, std::move(message));
 }
 
-// The wrong-type texts of Coral's JSON reader; `article_type` is e.g. "an Integer", "a Blob".
-Status WrongScalar(const Value& value, const std::string& article_type) {
-  if (value.is_boolean())
-    return TypeError("class java.lang.Boolean can not be converted to " + article_type);
-  if (value.is_number())
-    return TypeError("class java.math.BigDecimal can not be converted to " + article_type);
-  if (value.is_string())
-    return TypeError("class java.lang.String can not be converted to " + article_type);
+// The wrong-type texts of Coral's JSON reader; `target` is one of coral_texts.h's, e.g.
+// kIntegerTarget ("an Integer").
+Status WrongScalar(const Value& value, std::string_view target) {
+  if (value.is_boolean()) return TypeError(CannotConvert("java.lang.Boolean", target));
+  if (value.is_number()) return TypeError(CannotConvert(kCoralNumberClass, target));
+  if (value.is_string()) return TypeError(CannotConvert("java.lang.String", target));
   if (value.is_array()) return TypeError("Start of list found where not expected");
   return TypeError("Start of structure or map found where not expected.");
 }
@@ -55,7 +55,7 @@ Status ReadStructure(const Shape& shape, Value& value) {
 }
 
 Status ReadTimestamp(Value& value) {
-  if (!value.is_number()) return WrongScalar(value, "a Timestamp");
+  if (!value.is_number()) return WrongScalar(value, kTimestampTarget);
   // Epoch seconds, possibly fractional; rounded to the millisecond, the finest unit Kinesis keeps.
   double ms = value.get<double>() * 1000.0;
   if (!(std::fabs(ms) < kMaxInt64)) {
@@ -72,7 +72,7 @@ Status ReadTimestamp(Value& value) {
 }
 
 Status ReadBlob(Value& value) {
-  if (!value.is_string()) return WrongScalar(value, "a Blob");
+  if (!value.is_string()) return WrongScalar(value, kBlobTarget);
   const std::string& text = value.get_ref<const std::string&>();
   std::string problem = Base64Problem(text);
   if (!problem.empty()) {
@@ -88,17 +88,16 @@ Status Read(const Shape& shape, Value& value) {
     case Shape::Type::kStructure:
       return ReadStructure(shape, value);
     case Shape::Type::kString:
-      if (!value.is_string()) {
-        if (value.is_boolean() || value.is_number()) return WrongScalar(value, "an String");
-        return WrongScalar(value, "");
-      }
-      return Status::Ok();
+      return value.is_string() ? Status::Ok() : WrongScalar(value, kStringTarget);
     case Shape::Type::kInteger:
     case Shape::Type::kLong: {
       if (!value.is_number()) {
-        return WrongScalar(value, shape.type == Shape::Type::kLong ? "an Long" : "an Integer");
+        return WrongScalar(value, shape.type == Shape::Type::kLong ? kLongTarget : kIntegerTarget);
       }
-      if (value.is_number_float()) {
+      if (value.is_number_unsigned() && value.get<uint64_t>() > static_cast<uint64_t>(kMaxInt64)) {
+        // Read as an int64 it would wrap to a negative number: clamped like a large float.
+        value = static_cast<int64_t>(kMaxInt64);
+      } else if (value.is_number_float()) {
         // Coral truncates a fraction; a value past int64 is clamped (casting it would be
         // undefined), and then fails its range constraint like any other large number.
         double whole = std::floor(value.get<double>());
@@ -109,11 +108,12 @@ Status Read(const Shape& shape, Value& value) {
     case Shape::Type::kBoolean:
       if (value.is_boolean()) return Status::Ok();
       if (value.is_string()) {
-        std::string upper = value.get<std::string>();
-        for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-        return TypeError("'" + upper + "' can not be converted to an Boolean");
+        std::optional<bool> read = CoralBoolean(value.get_ref<const std::string&>());
+        if (!read) return TypeError(UnreadableBoolean(value.get_ref<const std::string&>()));
+        value = *read;
+        return Status::Ok();
       }
-      return WrongScalar(value, "an Boolean");
+      return WrongScalar(value, kBooleanTarget);
     case Shape::Type::kTimestamp:
       return ReadTimestamp(value);
     case Shape::Type::kBlob:

@@ -1,5 +1,6 @@
 // The api handlers on their own, over a real broker: neutral values in (blobs as bytes,
 // timestamps as epoch milliseconds) and neutral values out, shaped by the model's output shapes.
+#include <algorithm>
 #include <future>
 
 #include <gtest/gtest.h>
@@ -274,6 +275,24 @@ TEST_F(HandlersTest, ReshardingAnswersInTheModelsShapes) {
   EXPECT_TRUE(shards[0]["SequenceNumberRange"].contains("EndingSequenceNumber"));
   EXPECT_EQ(shards[4]["ParentShardId"], "shardId-000000000002");
   EXPECT_EQ(shards[4]["AdjacentParentShardId"], "shardId-000000000003");
+}
+
+TEST_F(HandlersTest, EveryOperationIsValidatedBeforeItsHandlerIsLookedUp) {
+  // An input missing a required member is a ValidationException for every operation of the
+  // model, whether Sluice serves it or not.
+  size_t checked = 0;
+  for (const std::string& operation : ApiModel::Get().operations()) {
+    const Shape& input = *ApiModel::Get().Input(operation);
+    if (std::none_of(input.members.begin(), input.members.end(),
+                     [](const Shape::Member& member) { return member.required; })) {
+      continue;
+    }
+    auto result = Invoke(operation, Value::object());
+    ASSERT_FALSE(result.ok()) << operation;
+    EXPECT_EQ(result.status().code(), ErrorCode::kValidation) << operation;
+    ++checked;
+  }
+  EXPECT_GT(checked, 25u);
 }
 
 }  // namespace

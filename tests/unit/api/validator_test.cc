@@ -110,7 +110,8 @@ TEST(ValidatorTest, ListsOfStructuresPrintLikeJavaModelObjects) {
 
 TEST(ValidatorTest, WrongTypesAreSerializationErrors) {
   EXPECT_EQ(Validate("CreateStream", R"({"StreamName":12})").message(),
-            "class java.math.BigDecimal can not be converted to an String");
+            "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to "
+            "an String");
   EXPECT_EQ(Validate("CreateStream", R"({"StreamName":"s","ShardCount":"2"})").message(),
             "class java.lang.String can not be converted to an Integer");
   EXPECT_EQ(Validate("CreateStream", R"({"StreamName":"s","ShardCount":true})").code(),
@@ -122,8 +123,8 @@ TEST(ValidatorTest, WrongTypesAreSerializationErrors) {
       "'abc' can not be converted to a Blob: Base64 encoded length is expected a multiple of "
       "4 bytes but found: 3");
   EXPECT_EQ(
-      Validate("DeleteStream", R"({"StreamName":"s","EnforceConsumerDeletion":"yes"})").message(),
-      "'YES' can not be converted to an Boolean");
+      Validate("DeleteStream", R"({"StreamName":"s","EnforceConsumerDeletion":"maybe"})").message(),
+      "'MAYBE' can not be converted to an Boolean");
 }
 
 TEST(ValidatorTest, BlobsAreDecodedAndUnknownMembersDropped) {
@@ -136,6 +137,68 @@ TEST(ValidatorTest, BlobsAreDecodedAndUnknownMembersDropped) {
   EXPECT_EQ(std::string(input["Data"].get_binary().begin(), input["Data"].get_binary().end()),
             "hi");
   EXPECT_FALSE(input.contains("Bogus"));
+}
+
+TEST(ValidatorTest, StringLengthsCountUtf16UnitsAsJavaDoes) {
+  // 256 'é' are 512 UTF-8 bytes but 256 UTF-16 units: a valid partition key.
+  std::string wide;
+  for (int i = 0; i < 256; ++i) wide += "\u00e9";
+  EXPECT_TRUE(
+      Validate("PutRecord", R"({"StreamName":"s","Data":"","PartitionKey":")" + wide + "\"}").ok());
+  // A character beyond U+FFFF is two units: 129 of them are 258, too many for 256...
+  std::string emoji;
+  for (int i = 0; i < 129; ++i) emoji += "\xF0\x9F\x98\x80";
+  EXPECT_EQ(Validate("PutRecord", R"({"StreamName":"s","Data":"","PartitionKey":")" + emoji + "\"}")
+                .message(),
+            "1 validation error detected: Value '" + emoji +
+                "' at 'partitionKey' failed to satisfy constraint: Member must have length less "
+                "than or equal to 256");
+  // ...and tag keys (map keys) are counted the same way: 128 'é' fit.
+  std::string key = wide.substr(0, 256);
+  EXPECT_TRUE(
+      Validate("AddTagsToStream", R"({"StreamName":"s","Tags":{")" + key + R"(":"v"}})").ok());
+}
+
+TEST(ValidatorTest, ElementsOfListsOfStringsAreReportedOnTheList) {
+  // As AWS answers RemoveTagsFromStream with one tag key too long: every constraint of the
+  // element, maximum first, once for the whole list.
+  std::string long_key(129, 'k');
+  EXPECT_EQ(Validate("RemoveTagsFromStream",
+                     R"({"StreamName":"s","TagKeys":["a",")" + long_key + R"(","", "b"]})")
+                .message(),
+            "1 validation error detected: Value '[a, " + long_key +
+                ", , b]' at 'tagKeys' failed to satisfy constraint: Member must satisfy "
+                "constraint: [Member must have length less than or equal to 128, Member must "
+                "have length greater than or equal to 1]");
+  EXPECT_EQ(Validate("EnableEnhancedMonitoring",
+                     R"({"StreamName":"s","ShardLevelMetrics":["ALL","Nope"]})")
+                .message(),
+            "1 validation error detected: Value '[ALL, Nope]' at 'shardLevelMetrics' failed to "
+            "satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value "
+            "set: [IncomingBytes, IncomingRecords, OutgoingBytes, OutgoingRecords, "
+            "WriteProvisionedThroughputExceeded, ReadProvisionedThroughputExceeded, "
+            "IteratorAgeMilliseconds, ALL]]");
+  // The list's own length comes first.
+  std::string keys = "[";
+  for (int i = 0; i < 51; ++i) keys += std::string(i ? "," : "") + "\"\"";
+  EXPECT_EQ(Validate("RemoveTagsFromStream", R"({"StreamName":"s","TagKeys":)" + keys + "]}")
+                .message()
+                .rfind("2 validation errors detected: Value '[, , ", 0),
+            0u);
+}
+
+TEST(ValidatorTest, MapKeysAndValuesAreReportedOnTheMap) {
+  std::string long_value(257, 'v');
+  EXPECT_EQ(Validate("AddTagsToStream", R"({"StreamName":"s","Tags":{"":")" + long_value + "\"}}")
+                .message(),
+            "2 validation errors detected: Value '{=" + long_value +
+                "}' at 'tags' failed to satisfy constraint: Map keys must satisfy constraint: "
+                "[Member must have length less than or equal to 128, Member must have length "
+                "greater than or equal to 1]; Value '{=" +
+                long_value +
+                "}' at 'tags' failed to satisfy constraint: Map value must satisfy constraint: "
+                "[Member must have length less than or equal to 256, Member must have length "
+                "greater than or equal to 0]");
 }
 
 TEST(ValidatorTest, HugeStringsDoNotReachTheRegexEngine) {

@@ -176,10 +176,10 @@ TEST(CborCodecTest, TimestampsAreTagOneMilliseconds) {
                           w.Tag(1);
                           w.Text("2023-12-05T07:09:13Z");
                         })),
-            "class java.lang.String can not be converted to a Timestamp");
+            "class java.lang.String can not be converted to milliseconds since epoch");
   EXPECT_EQ(
       DecodeError("GetShardIterator", get_shard_iterator([](CborWriter& w) { w.Boolean(true); })),
-      "class java.lang.Boolean can not be converted to a Timestamp");
+      "class java.lang.Boolean can not be converted to milliseconds since epoch");
   EXPECT_EQ(DecodeError("GetShardIterator", get_shard_iterator([](CborWriter& w) {
                           w.Tag(1);
                           w.Float(1e300);
@@ -391,7 +391,8 @@ TEST(CborCodecTest, BlobsAreByteStringsOnly) {
             "class java.lang.String can not be converted to a Blob");
   EXPECT_EQ(
       DecodeError("PutRecord", ToCbor({{"StreamName", "s"}, {"Data", 42}, {"PartitionKey", "k"}})),
-      "class java.math.BigDecimal can not be converted to a Blob");
+      "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to a "
+      "Blob");
 }
 
 TEST(CborCodecTest, UnknownMembersNullsAndTagsArePassedOver) {
@@ -437,17 +438,24 @@ TEST(CborCodecTest, UnknownMembersNullsAndTagsArePassedOver) {
 
 TEST(CborCodecTest, WrongTypesUseCoralTextsInModelOrder) {
   EXPECT_EQ(DecodeError("CreateStream", ToCbor({{"StreamName", 12}})),
-            "class java.math.BigDecimal can not be converted to an String");
+            "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to "
+            "an String");
   EXPECT_EQ(DecodeError("CreateStream", ToCbor({{"StreamName", Blob("s")}})),
             "class [B can not be converted to an String");
   EXPECT_EQ(DecodeError("CreateStream", ToCbor({{"StreamName", "s"}, {"ShardCount", "1"}})),
             "class java.lang.String can not be converted to an Integer");
   EXPECT_EQ(DecodeError("CreateStream", ToCbor({{"StreamName", "s"}, {"ShardCount", true}})),
             "class java.lang.Boolean can not be converted to an Integer");
-  EXPECT_EQ(DecodeError("DeleteStream", ToCbor({{"EnforceConsumerDeletion", "yes"}})),
-            "'YES' can not be converted to an Boolean");
+  EXPECT_EQ(DecodeError("DeleteStream", ToCbor({{"EnforceConsumerDeletion", "maybe"}})),
+            "'MAYBE' can not be converted to an Boolean");
+  // Coral reads "yes", "0" and the like as booleans.
+  EXPECT_EQ(Decoded("DeleteStream", ToCbor({{"EnforceConsumerDeletion", "yes"}})).dump(),
+            R"({"EnforceConsumerDeletion":true})");
+  EXPECT_EQ(Decoded("DeleteStream", ToCbor({{"EnforceConsumerDeletion", "0"}})).dump(),
+            R"({"EnforceConsumerDeletion":false})");
   EXPECT_EQ(DecodeError("DeleteStream", ToCbor({{"EnforceConsumerDeletion", 1}})),
-            "class java.math.BigDecimal can not be converted to an Boolean");
+            "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to "
+            "an Boolean");
   EXPECT_EQ(DecodeError("PutRecords", ToCbor({{"Records", Value::object()}})),
             "Start of structure or map found where not expected.");
   EXPECT_EQ(DecodeError("PutRecords", ToCbor({{"Records", "x"}})), "Expected list or null");
@@ -458,7 +466,8 @@ TEST(CborCodecTest, WrongTypesUseCoralTextsInModelOrder) {
             "Start of list found where not expected");
   EXPECT_EQ(DecodeError("AddTagsToStream", ToCbor({{"Tags", 1}})), "Expected map or null");
   EXPECT_EQ(DecodeError("AddTagsToStream", ToCbor({{"Tags", {{"k", 1}}}})),
-            "class java.math.BigDecimal can not be converted to an String");
+            "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to "
+            "an String");
   EXPECT_EQ(DecodeError("CreateStream", Written([](CborWriter& w) {
                           w.StartMap(1);
                           w.Text("StreamName");
@@ -467,7 +476,8 @@ TEST(CborCodecTest, WrongTypesUseCoralTextsInModelOrder) {
             "Unexpected CBOR simple value 0");
   // StreamName comes before Data in PutRecordInput, whatever the body's order.
   EXPECT_EQ(DecodeError("PutRecord", ToCbor({{"Data", "abc"}, {"StreamName", 12}})),
-            "class java.math.BigDecimal can not be converted to an String");
+            "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to "
+            "an String");
   // A text string must be UTF-8, in a member or a map key.
   EXPECT_EQ(DecodeError("CreateStream", FromHex("a1 6a 53 74 72 65 61 6d 4e 61 6d 65 62 c3 28")),
             "Invalid UTF-8 in a CBOR text string");

@@ -62,9 +62,9 @@ TEST(JsonCodecTest, TimestampsOfTheWrongTypeAreRefused) {
   const std::string prefix =
       R"({"StreamName":"s","ShardId":"0","ShardIteratorType":"AT_TIMESTAMP","Timestamp":)";
   EXPECT_EQ(DecodeError("GetShardIterator", prefix + R"("2023-12-05T07:09:13Z"})"),
-            "class java.lang.String can not be converted to a Timestamp");
+            "class java.lang.String can not be converted to milliseconds since epoch");
   EXPECT_EQ(DecodeError("GetShardIterator", prefix + "true}"),
-            "class java.lang.Boolean can not be converted to a Timestamp");
+            "class java.lang.Boolean can not be converted to milliseconds since epoch");
   EXPECT_EQ(DecodeError("GetShardIterator", prefix + "1e300}"),
             "'1e+300' can not be converted to milliseconds since epoch");
 }
@@ -129,7 +129,8 @@ TEST(JsonCodecTest, BadBase64UsesAwsTexts) {
             "dectected");
   EXPECT_EQ(put("aGk=").rfind("(decoded", 0), 0u);
   EXPECT_EQ(DecodeError("PutRecord", R"({"StreamName":"s","Data":42,"PartitionKey":"k"})"),
-            "class java.math.BigDecimal can not be converted to a Blob");
+            "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to "
+            "a Blob");
   EXPECT_EQ(DecodeError("PutRecords", R"({"StreamName":"s","Records":[{"Data":"abd="}]})"),
             "'abd=' can not be converted to a Blob: Invalid last non-pad Base64 character "
             "dectected");
@@ -156,7 +157,8 @@ TEST(JsonCodecTest, BlobsEncodeAsBase64WhereverTheyAre) {
 TEST(JsonCodecTest, TheFirstWrongMemberInModelOrderIsReported) {
   // StreamName comes before Data in PutRecordInput, whatever the body's order.
   EXPECT_EQ(DecodeError("PutRecord", R"({"Data":"abc","StreamName":12,"PartitionKey":"k"})"),
-            "class java.math.BigDecimal can not be converted to an String");
+            "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to "
+            "an String");
   EXPECT_EQ(DecodeError("PutRecord", R"({"Data":"abc","StreamName":"s","PartitionKey":true})"),
             "'abc' can not be converted to a Blob: Base64 encoded length is expected a multiple "
             "of 4 bytes but found: 3");
@@ -171,6 +173,44 @@ TEST(JsonCodecTest, UnknownAndNullMembersAreDroppedAndNumbersTruncated) {
   auto huge = Decode("CreateStream", R"({"StreamName":"s","ShardCount":1e30})");
   ASSERT_TRUE(huge.ok());
   EXPECT_GT((*huge)["ShardCount"].get<int64_t>(), int64_t{1} << 62);
+  // Past int64, a whole number is clamped too rather than wrapping to a negative one.
+  auto unsigned_huge =
+      Decode("CreateStream", R"({"StreamName":"s","ShardCount":18446744073709551615})");
+  ASSERT_TRUE(unsigned_huge.ok());
+  EXPECT_GT((*unsigned_huge)["ShardCount"].get<int64_t>(), int64_t{1} << 62);
+}
+
+TEST(JsonCodecTest, NumbersOfTheWrongTypeAreCoralTruncatingBigNumbers) {
+  for (std::string_view number : {"23", "-2147483648", "2147483648", "34.56"}) {
+    EXPECT_EQ(DecodeError("CreateStream", R"({"StreamName":)" + std::string(number) + "}"),
+              "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted "
+              "to an String")
+        << number;
+  }
+  EXPECT_EQ(DecodeError("DeleteStream", R"({"StreamName":"s","EnforceConsumerDeletion":23})"),
+            "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to "
+            "an Boolean");
+  EXPECT_EQ(DecodeError("CreateStream", R"({"StreamName":true})"),
+            "class java.lang.Boolean can not be converted to an String");
+  EXPECT_EQ(DecodeError("CreateStream", R"({"StreamName":[]})"),
+            "Start of list found where not expected");
+}
+
+TEST(JsonCodecTest, StringsCoralReadsAsBooleans) {
+  for (auto [text, expected] : {std::pair{"true", true},
+                                {"TRUE", true},
+                                {"yes", true},
+                                {"1", true},
+                                {"false", false},
+                                {"No", false},
+                                {"0", false}}) {
+    auto decoded = Decode("DeleteStream", R"({"StreamName":"s","EnforceConsumerDeletion":")" +
+                                              std::string(text) + "\"}");
+    ASSERT_TRUE(decoded.ok()) << text;
+    EXPECT_EQ((*decoded)["EnforceConsumerDeletion"], expected) << text;
+  }
+  EXPECT_EQ(DecodeError("DeleteStream", R"({"StreamName":"s","EnforceConsumerDeletion":"maybe"})"),
+            "'MAYBE' can not be converted to an Boolean");
 }
 
 TEST(JsonCodecTest, BodiesThatAreNotAJsonObjectAreBareSerializationErrors) {
