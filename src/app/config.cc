@@ -66,6 +66,9 @@ const std::vector<Setting>& Settings() {
        "GetRecords/s out, 5 GetShardIterator/s), refused with "
        "ProvisionedThroughputExceededException",
        &Config::enforce_limits},
+      {"on-demand-stream-limit",
+       "ON_DEMAND streams allowed per account and region (AWS's default is 50)",
+       &Config::on_demand_stream_limit},
       {"max-body-bytes", "largest request body accepted", &Config::max_body_bytes},
       {"max-concurrent-streams", "HTTP/2 streams one connection may have open at once",
        &Config::max_concurrent_streams},
@@ -142,6 +145,10 @@ Status CheckValues(const Config& config) {
   }
   if (config.consumer_limit < 1 || config.consumer_limit > 100000) {
     return Status(ErrorCode::kInvalidArgument, "consumer-limit must be between 1 and 100000");
+  }
+  if (config.on_demand_stream_limit < 0 || config.on_demand_stream_limit > 1000000) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "on-demand-stream-limit must be between 0 and 1000000");
   }
   for (int64_t delay : {config.create_stream_ms, config.delete_stream_ms, config.update_stream_ms,
                         config.create_consumer_ms, config.delete_consumer_ms}) {

@@ -35,6 +35,7 @@ struct Config {
   int64_t node_timeout_ms = 5000;
   int64_t shard_limit = 500;
   std::string enforce_limits = "false";  // "true": AWS's per-shard throughput limits
+  int64_t on_demand_stream_limit = 50;   // ON_DEMAND streams per account and region, AWS default
   int64_t max_body_bytes = 16 << 20;
   int64_t max_concurrent_streams = 128;  // per HTTP/2 connection
   int64_t retention_sweep_ms = 60000;

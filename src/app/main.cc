@@ -86,6 +86,7 @@ int Run(const Config& config) {
   broker_options.consumer_limit = static_cast<uint32_t>(config.consumer_limit);
   broker_options.shard_limit = static_cast<uint32_t>(config.shard_limit);
   broker_options.enforce_limits = config.enforce_limits == "true";
+  broker_options.on_demand_stream_limit = static_cast<uint32_t>(config.on_demand_stream_limit);
   broker_options.retention_sweep_interval = std::chrono::milliseconds(config.retention_sweep_ms);
   broker::Broker broker(io, **store, broker::IteratorCodec(*iterator_key), broker_options);
   if (Status recovered = broker.Recover(); !recovered.ok())

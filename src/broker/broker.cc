@@ -11,6 +11,7 @@
 #include "broker/broker_state.h"
 #include "broker/clock.h"
 #include "broker/stream_registry.h"
+#include "broker/stream_settings.h"
 #include "broker/tag_rules.h"
 #include "sluice/common/log.h"
 
@@ -35,7 +36,8 @@ Broker::Broker(boost::asio::io_context& io, replication::ReplicatedStore& store,
       registry_(std::make_unique<StreamRegistry>(io, store)),
       timers_(std::make_unique<Timers>()),
       traffic_(std::make_unique<Traffic>()),
-      subscriptions_(std::make_unique<Subscriptions>()) {
+      subscriptions_(std::make_unique<Subscriptions>()),
+      accounts_(std::make_unique<Accounts>()) {
   if (options_.enforce_limits) traffic_->limiter.Enable();
 }
 
@@ -86,6 +88,7 @@ Status Broker::Recover() {
   {
     auto view = store_.OpenReadView();
     if (!view.ok()) return view.status();
+    SLUICE_RETURN_IF_ERROR(RecoverAccountSettings(*view));
     auto entries = (*view)->ScanMeta(std::string(kStreamMetaRoot));
     if (!entries.ok()) return entries.status();
     for (const auto& [key, value] : *entries) {
@@ -170,6 +173,7 @@ void Broker::CreateStream(const Caller& caller, CreateStreamRequest request, Cal
   Status tags_allowed = tag_rules::CheckTagsToAdd(
       {}, request.tags, {"stream " + request.name + " under account " + caller.account, "stream"});
   if (!tags_allowed.ok()) return done(tags_allowed);
+  if (Status checked = CheckCreateSettings(caller, request); !checked.ok()) return done(checked);
   uint32_t shard_count = request.shard_count.value_or(options_.default_shard_count);
   uint32_t open_now = OpenShardsInNamespace(caller);
   if (open_now + shard_count > options_.shard_limit) {
@@ -188,6 +192,10 @@ void Broker::CreateStream(const Caller& caller, CreateStreamRequest request, Cal
   info.status = immediate ? StreamStatus::kActive : StreamStatus::kCreating;
   info.stream_mode = request.stream_mode;
   info.max_record_size_kib = request.max_record_size_kib.value_or(info.max_record_size_kib);
+  if (request.warm_throughput_mibps) {
+    info.warm_throughput = WarmThroughput{*request.warm_throughput_mibps, 0};
+    if (immediate) CompleteUpdate(info);
+  }
   info.tags = std::move(request.tags);
   auto ranges = InitialHashKeyRanges(shard_count);
   for (uint32_t i = 0; i < shard_count; ++i) {
@@ -219,6 +227,7 @@ void Broker::ScheduleActivation(const std::string& key, std::chrono::millisecond
           }
           StreamInfo next = current.info;
           next.status = StreamStatus::kActive;
+          CompleteUpdate(next);
           return next;
         },
         Status(ErrorCode::kResourceNotFound, ""),

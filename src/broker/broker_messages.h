@@ -2,6 +2,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sluice/broker/stream_model.h"
 #include "sluice/common/status.h"
@@ -198,6 +199,93 @@ inline Status PolicyTooLarge(size_t bytes, size_t limit) {
   return Status(ErrorCode::kInvalidArgument, "The resource policy is " + std::to_string(bytes) +
                                                  " bytes; a resource policy can be at most " +
                                                  std::to_string(limit) + " bytes.");
+}
+
+// --- stream settings, limits and account settings. AWS's exact texts for these are not
+// recorded (docs/compatibility.md says which); they follow the frames above. ---
+
+inline std::string StreamPhrase(const StreamInfo& info) {
+  return "Stream " + info.name + " under account " + info.account;
+}
+
+inline Status InvalidKeyId(std::string_view key_id) {
+  return Status(ErrorCode::kInvalidArgument,
+                "Invalid KeyId " + std::string(key_id) +
+                    ". Use a key ID (UUID or mrk- multi-Region key ID), a key ARN, an alias name "
+                    "prefixed by \"alias/\", or an alias ARN.");
+}
+
+inline Status EncryptionTypeNotKms(std::string_view type) {
+  return Status(ErrorCode::kInvalidArgument,
+                "Invalid EncryptionType " + std::string(type) +
+                    ". KMS is the only valid EncryptionType for this request.");
+}
+
+inline Status EncryptionChangeLimit(const StreamInfo& info, bool start, size_t limit) {
+  return Status(ErrorCode::kLimitExceeded,
+                StreamPhrase(info) + " has already " + (start ? "started" : "stopped") +
+                    " encryption " + std::to_string(limit) + " times in the last 24 hours.");
+}
+
+inline Status StreamModeUnchanged(const StreamInfo& info) {
+  return Status(ErrorCode::kInvalidArgument, StreamPhrase(info) + " is already in " +
+                                                 std::string(StreamModeName(info.stream_mode)) +
+                                                 " mode.");
+}
+
+inline Status StreamModeSwitchLimit(const StreamInfo& info, size_t limit) {
+  return Status(ErrorCode::kLimitExceeded,
+                StreamPhrase(info) + " has already switched its capacity mode " +
+                    std::to_string(limit) + " times in the last 24 hours.");
+}
+
+inline Status OnDemandStreamLimit(std::string_view account, std::string_view region, uint32_t count,
+                                  uint32_t limit) {
+  return Status(ErrorCode::kLimitExceeded,
+                "This request would exceed the on-demand stream limit for the account " +
+                    std::string(account) + " in " + std::string(region) +
+                    ". Current on-demand stream count for the account: " + std::to_string(count) +
+                    ". Limit: " + std::to_string(limit) + ".");
+}
+
+// The text CloudFormation passes on from the service.
+inline Status ShardCountWithOnDemand() {
+  return Status(ErrorCode::kInvalidArgument,
+                "ShardCount is not expected when StreamMode=ON_DEMAND");
+}
+
+inline Status WarmThroughputNeedsOnDemand(std::string_view stream) {
+  return Status(ErrorCode::kValidation,
+                "Warm throughput can only be configured for streams in ON_DEMAND mode; stream " +
+                    std::string(stream) + " is not.");
+}
+
+inline Status WarmThroughputNeedsCommitment(std::string_view account) {
+  return Status(ErrorCode::kValidation,
+                "Warm throughput requires the MinimumThroughputBillingCommitment of account " +
+                    std::string(account) + " to be ENABLED.");
+}
+
+inline Status WarmThroughputTooHigh(int mibps, int limit) {
+  return Status(ErrorCode::kLimitExceeded, "Requested warm throughput of " + std::to_string(mibps) +
+                                               " MiBps exceeds the limit of " +
+                                               std::to_string(limit) + " MiBps.");
+}
+
+// Coral's text for a blob over its length limit, as AWS answers a record over the stream's
+// maximum record size ("records.1.member.data" in PutRecords, "data" in PutRecord); the limit is
+// the stream's, in bytes. `paths` lists the members that broke it (at most 10 are reported).
+inline Status RecordsTooLarge(const std::vector<std::string>& paths, size_t limit_bytes) {
+  std::string text =
+      std::to_string(paths.size()) +
+      (paths.size() == 1 ? " validation error detected: " : " validation errors detected: ");
+  for (size_t i = 0; i < paths.size() && i < 10; ++i) {
+    if (i > 0) text += "; ";
+    text += "Value at '" + paths[i] +
+            "' failed to satisfy constraint: Member must have length less than or equal to " +
+            std::to_string(limit_bytes);
+  }
+  return Status(ErrorCode::kValidation, text);
 }
 
 }  // namespace sluice::broker::messages

@@ -47,7 +47,7 @@ void FailEvery(PutRecordsResult& result, const Status& cause) {
 }  // namespace
 
 void Broker::PutRecords(const Caller& caller, const StreamRef& ref, std::vector<PutEntry> entries,
-                        Callback<PutRecordsResult> done) {
+                        Callback<PutRecordsResult> done, PutCall call) {
   auto found = Find(caller, ref);
   if (!found.ok()) return done(found.status());
   ViewPtr view = std::move(found).value();
@@ -56,6 +56,15 @@ void Broker::PutRecords(const Caller& caller, const StreamRef& ref, std::vector<
     return done(messages::StreamNotActive(info));
   }
   const size_t max_record_bytes = static_cast<size_t>(info.max_record_size_kib) * 1024;
+  std::vector<std::string> oversized;  // member paths, as AWS's validation text names them
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (entries[i].data.size() + entries[i].partition_key.size() > max_record_bytes) {
+      oversized.push_back(call == PutCall::kPutRecord
+                              ? std::string("data")
+                              : "records." + std::to_string(i + 1) + ".member.data");
+    }
+  }
+  if (!oversized.empty()) return done(messages::RecordsTooLarge(oversized, max_record_bytes));
   const int64_t now_ms = Now();
   std::vector<Routed> routed;
   routed.reserve(entries.size());
@@ -73,14 +82,6 @@ void Broker::PutRecords(const Caller& caller, const StreamRef& ref, std::vector<
       key = *parsed;
     } else {
       key = HashKeyForPartitionKey(entry.partition_key);
-    }
-    if (entry.data.size() + entry.partition_key.size() > max_record_bytes) {
-      return done(Status(ErrorCode::kInvalidArgument,
-                         "Record size (data plus partition key) of " +
-                             std::to_string(entry.data.size() + entry.partition_key.size()) +
-                             " bytes exceeds the maximum record size of " +
-                             std::to_string(max_record_bytes) + " bytes for stream " + info.name +
-                             "."));
     }
     auto shard = view->Route(key);
     if (!shard) {
@@ -157,8 +158,12 @@ void Broker::PutRecords(const Caller& caller, const StreamRef& ref, std::vector<
     auto slot = view->Writer(r.shard).NextSlot(now_ms);
     PutEntry& entry = entries[r.entry];
     pending->bytes += entry.data.size() + entry.partition_key.size();
-    storage::StoredRecord record{slot.seq_index, slot.arrival_ms, std::move(entry.partition_key),
-                                 entry.explicit_hash_key.value_or(""), std::move(entry.data)};
+    storage::StoredRecord record{slot.seq_index,
+                                 slot.arrival_ms,
+                                 std::move(entry.partition_key),
+                                 entry.explicit_hash_key.value_or(""),
+                                 std::move(entry.data),
+                                 info.encryption_type == "KMS"};
     batch.PutRecord(info.uid, r.shard.value(), std::move(record));
     pending->result.records[r.entry] =
         PutOutcome{Status::Ok(), r.shard,
@@ -358,7 +363,7 @@ Result<GetRecordsResult> Broker::GetRecords(const std::string& iterator,
       result.records.push_back({SequenceNumber{shard_info.created_ms / 1000, position->shard_index,
                                                record.seq_index, record.arrival_ms / 1000},
                                 record.arrival_ms, std::move(record.data),
-                                std::move(record.partition_key)});
+                                std::move(record.partition_key), record.encrypted});
     }
     // Nothing returned means everything before `end` has expired or was never committed.
     position->seq_index = records->empty() ? end : records->back().seq_index + 1;

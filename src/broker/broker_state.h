@@ -3,6 +3,8 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <list>
 #include <map>
 #include <memory>
@@ -38,6 +40,15 @@ struct Broker::Subscriptions {
   };
   std::mutex subscriptions_mutex;  // guards entries
   std::map<std::string, Entry> entries;
+};
+
+// Every account's settings as they were last written, by AccountSettingsKey, and the queue that
+// makes updates run one at a time, each against what the one before it left.
+struct Broker::Accounts {
+  mutable std::mutex accounts_mutex;  // guards settings, queue and busy
+  std::map<std::string, AccountSettings> settings;
+  std::deque<std::function<void(std::function<void()> finished)>> queue;
+  bool busy = false;
 };
 
 // Lifecycle timers (on the io_context) and the retention sweep's thread.

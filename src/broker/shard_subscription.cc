@@ -103,7 +103,7 @@ void ShardSubscription::Step() {
       event.records.push_back({SequenceNumber{shard.created_ms / 1000, target_.shard,
                                               record.seq_index, record.arrival_ms / 1000},
                                record.arrival_ms, std::move(record.data),
-                               std::move(record.partition_key)});
+                               std::move(record.partition_key), record.encrypted});
     }
     // Nothing returned: everything before `end` has expired.
     position_ = records->empty() ? end : records->back().seq_index + 1;

@@ -219,6 +219,16 @@ std::string EncodeStreamInfo(const StreamInfo& info) {
   }
   // Optional keys: metadata written before policies existed decodes without them.
   if (info.policy) doc["policy"] = *info.policy;
+  // Settings added after the first release: written only when set, so older data (which has none
+  // of them) reads back as the defaults.
+  if (!info.shard_level_metrics.empty()) doc["shard_level_metrics"] = info.shard_level_metrics;
+  if (info.warm_throughput) {
+    doc["warm_throughput"] = {{"target_mibps", info.warm_throughput->target_mibps},
+                              {"current_mibps", info.warm_throughput->current_mibps}};
+  }
+  if (!info.mode_switches_ms.empty()) doc["mode_switches_ms"] = info.mode_switches_ms;
+  if (!info.encryption_starts_ms.empty()) doc["encryption_starts_ms"] = info.encryption_starts_ms;
+  if (!info.encryption_stops_ms.empty()) doc["encryption_stops_ms"] = info.encryption_stops_ms;
   return doc.dump();
 }
 
@@ -276,6 +286,15 @@ std::optional<StreamInfo> DecodeStreamInfo(std::string_view bytes) {
       }
     }
     if (doc.contains("policy")) info.policy = doc["policy"].get<std::string>();
+    info.shard_level_metrics = doc.value("shard_level_metrics", std::vector<std::string>{});
+    if (doc.contains("warm_throughput")) {
+      const auto& warm = doc["warm_throughput"];
+      info.warm_throughput =
+          WarmThroughput{warm.at("target_mibps").get<int>(), warm.at("current_mibps").get<int>()};
+    }
+    info.mode_switches_ms = doc.value("mode_switches_ms", std::vector<int64_t>{});
+    info.encryption_starts_ms = doc.value("encryption_starts_ms", std::vector<int64_t>{});
+    info.encryption_stops_ms = doc.value("encryption_stops_ms", std::vector<int64_t>{});
     return info;
   } catch (const nlohmann::json::exception&) {
     return std::nullopt;

@@ -3,7 +3,8 @@
 namespace sluice::storage::codec {
 namespace {
 
-constexpr uint8_t kValueFormat = 1;
+constexpr uint8_t kPlainFormat = 1;
+constexpr uint8_t kEncryptedFormat = 2;
 constexpr size_t kArrivalOffset = 1;
 constexpr size_t kFixedHeaderSize = 1 + 8;
 
@@ -95,7 +96,7 @@ void EncodeRecordValue(const StoredRecord& record, std::string* out) {
   out->clear();
   out->reserve(kFixedHeaderSize + 15 + record.partition_key.size() +
                record.explicit_hash_key.size() + record.data.size());
-  out->push_back(static_cast<char>(kValueFormat));
+  out->push_back(static_cast<char>(record.encrypted ? kEncryptedFormat : kPlainFormat));
   PutFixed64BE(out, static_cast<uint64_t>(record.arrival_ms));
   PutVarint(out, record.partition_key.size());
   out->append(record.partition_key);
@@ -106,15 +107,16 @@ void EncodeRecordValue(const StoredRecord& record, std::string* out) {
 }
 
 bool DecodeArrivalMs(std::string_view value, int64_t* arrival_ms) {
-  if (value.size() < kFixedHeaderSize || static_cast<uint8_t>(value[0]) != kValueFormat) {
-    return false;
-  }
+  if (value.size() < kFixedHeaderSize) return false;
+  const auto format = static_cast<uint8_t>(value[0]);
+  if (format != kPlainFormat && format != kEncryptedFormat) return false;
   *arrival_ms = static_cast<int64_t>(GetFixed64BE(value.data() + kArrivalOffset));
   return true;
 }
 
 bool DecodeRecordValue(std::string_view value, StoredRecord* record) {
   if (!DecodeArrivalMs(value, &record->arrival_ms)) return false;
+  record->encrypted = static_cast<uint8_t>(value[0]) == kEncryptedFormat;
   value.remove_prefix(kFixedHeaderSize);
   return GetLengthPrefixed(&value, &record->partition_key) &&
          GetLengthPrefixed(&value, &record->explicit_hash_key) &&

@@ -11,8 +11,10 @@
 // Key:   [stream_uid u64 BE][shard_index u32 BE][seq_index u64 BE]  (20 bytes)
 //        Big-endian, so a shard is one contiguous key range in seq order and a stream is one
 //        contiguous range of shards.
-// Value: [format u8 = 1][arrival_ms i64 BE][varint len][partition_key]
+// Value: [format u8][arrival_ms i64 BE][varint len][partition_key]
 //        [varint len][explicit_hash_key][varint len][data]
+//        Format 1 is a record written without server-side encryption, format 2 one written with
+//        it; the layout is the same, so records written before format 2 existed read as before.
 namespace sluice::storage::codec {
 
 inline constexpr size_t kRecordKeySize = 20;

@@ -11,6 +11,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "sluice/broker/account_settings.h"
 #include "sluice/broker/sequence_number.h"
 #include "sluice/broker/shard_index.h"
 #include "sluice/broker/shard_iterator.h"
@@ -51,6 +52,7 @@ struct BrokerOptions {
   // AWS's per-shard throughput limits (1 MiB/s and 1000 records/s in, 2 MiB/s and 5 GetRecords/s
   // out, 5 GetShardIterator/s), answered with ProvisionedThroughputExceededException as AWS does.
   bool enforce_limits = false;
+  uint32_t on_demand_stream_limit = 50;  // ON_DEMAND streams per account and region
   std::chrono::milliseconds retention_sweep_interval{60000};
   std::chrono::milliseconds iterator_ttl{300000};
   std::chrono::milliseconds next_token_ttl{300000};
@@ -66,6 +68,7 @@ struct CreateStreamRequest {
   std::optional<uint32_t> shard_count;
   StreamMode stream_mode = StreamMode::kProvisioned;
   std::optional<int> max_record_size_kib;
+  std::optional<int> warm_throughput_mibps;
   std::map<std::string, std::string> tags;
 };
 
@@ -81,6 +84,8 @@ struct PutOutcome {
   SequenceNumber sequence;  // on success
   bool ok() const { return status.ok(); }
 };
+// The operation a put comes from: PutRecord's one record or PutRecords' list.
+enum class PutCall { kPutRecord, kPutRecords };
 struct PutRecordsResult {
   std::vector<PutOutcome> records;  // the request's order and length
   uint32_t failed = 0;
@@ -108,6 +113,7 @@ struct RecordView {
   int64_t arrival_ms = 0;
   std::string data;
   std::string partition_key;
+  bool encrypted = false;  // written while the stream had KMS encryption on
 };
 struct ChildShardView {
   ShardIndex shard_index;
@@ -168,6 +174,25 @@ struct UpdateShardCountResult {
   std::string stream_arn;
   uint32_t current_shard_count = 0;  // open shards before the update
   uint32_t target_shard_count = 0;
+};
+// What Enable/DisableEnhancedMonitoring changed: the shard-level metrics before and after.
+struct EnhancedMonitoringResult {
+  std::string stream_name;
+  std::string stream_arn;
+  std::vector<std::string> current;
+  std::vector<std::string> desired;
+};
+struct WarmThroughputResult {
+  std::string stream_name;
+  std::string stream_arn;
+  WarmThroughput warm_throughput;
+};
+// DescribeLimits: the caller's namespace against its limits.
+struct StreamLimits {
+  uint32_t shard_limit = 0;
+  uint32_t open_shard_count = 0;
+  uint32_t on_demand_stream_count = 0;
+  uint32_t on_demand_stream_limit = 0;
 };
 
 // A consumer named either way the API allows: by its ARN, or by its stream's ARN and its name
@@ -296,6 +321,33 @@ class Broker {
   void UpdateShardCount(const Caller& caller, const StreamRef& stream, uint32_t target_shard_count,
                         Callback<UpdateShardCountResult> done);
 
+  // Stream settings (broker_settings.cc). Each needs an ACTIVE stream and is replicated stream
+  // metadata. Encryption, capacity mode and warm throughput changes are asynchronous as on AWS:
+  // the stream is UPDATING until update_delay has passed (finished at Recover after a restart).
+  void StartStreamEncryption(const Caller& caller, const StreamRef& stream,
+                             std::string_view encryption_type, std::string key_id,
+                             Callback<Done> done);
+  void StopStreamEncryption(const Caller& caller, const StreamRef& stream,
+                            std::string_view encryption_type, std::string key_id,
+                            Callback<Done> done);
+  // `metrics` are MetricsName values ("ALL" stands for every metric).
+  void ChangeEnhancedMonitoring(const Caller& caller, const StreamRef& stream,
+                                const std::vector<std::string>& metrics, bool enable,
+                                Callback<EnhancedMonitoringResult> done);
+  void UpdateStreamMode(const Caller& caller, const StreamRef& stream, StreamMode mode,
+                        std::optional<int> warm_throughput_mibps, Callback<Done> done);
+  void UpdateMaxRecordSize(const Caller& caller, const StreamRef& stream, int max_record_size_kib,
+                           Callback<Done> done);
+  void UpdateStreamWarmThroughput(const Caller& caller, const StreamRef& stream, int mibps,
+                                  Callback<WarmThroughputResult> done);
+
+  // Limits and account settings (broker_account.cc). Account settings are kept per (account,
+  // region) under their own replicated meta key.
+  StreamLimits DescribeLimits(const Caller& caller) const;
+  AccountSettings DescribeAccountSettings(const Caller& caller) const;
+  void UpdateAccountSettings(const Caller& caller, bool commitment_enabled,
+                             Callback<AccountSettings> done);
+
   // Enhanced fan-out consumers: replicated stream metadata, so they survive restarts and
   // rebuilds like the stream itself. CREATING -> ACTIVE after consumer_create_delay; DELETING ->
   // gone after consumer_delete_delay.
@@ -337,8 +389,10 @@ class Broker {
   // Routes every entry to its shard, sequences and stores them; one quorum write per call. The
   // call fails as a whole for a missing or inactive stream and invalid entries; a write the
   // quorum refuses fails every entry (InternalFailure), as AWS reports it.
+  // A record (data + partition key) over the stream's maximum record size fails the call with
+  // AWS's validation text, whose member path depends on the operation (`call`).
   void PutRecords(const Caller& caller, const StreamRef& stream, std::vector<PutEntry> entries,
-                  Callback<PutRecordsResult> done);
+                  Callback<PutRecordsResult> done, PutCall call = PutCall::kPutRecords);
   Result<std::string> GetShardIterator(const Caller& caller, const IteratorRequest& request);
   Result<GetRecordsResult> GetRecords(const std::string& iterator, std::optional<uint32_t> limit);
 
@@ -382,6 +436,17 @@ class Broker {
   using ResourceEdit = std::function<Status(const Resource& resource, TagMap& tags,
                                             std::optional<std::string>& policy)>;
   void EditResource(const Resource& resource, ResourceEdit edit, Callback<Done> done);
+  uint32_t OnDemandStreamsInNamespace(const Caller& caller) const;
+  // The rules CreateStream's capacity-mode settings follow (broker_settings.cc).
+  Status CheckCreateSettings(const Caller& caller, const CreateStreamRequest& request) const;
+  // Applies `change` to an ACTIVE stream's metadata. With `asynchronous`, the stream turns
+  // UPDATING and becomes ACTIVE (its update completed) after update_delay.
+  void ChangeSettings(const Caller& caller, const StreamRef& ref,
+                      std::function<Result<StreamInfo>(const StreamInfo& now)> change,
+                      bool asynchronous, Callback<ViewPtr> done);
+  // Loads every account's settings at Recover.
+  Status RecoverAccountSettings(const replication::ReadView& view);
+  AccountSettings AccountSettingsOf(const Caller& caller) const;  // as they stand now
   // The sequence index where reading starts on the shard for a starting position of `type`
   // (GetShardIterator, SubscribeToShard: `operation` names the call in error texts).
   Result<uint64_t> StartPosition(const StreamView& view, ShardIndex index, IteratorType type,
@@ -412,6 +477,9 @@ class Broker {
 
   struct Subscriptions;
   std::unique_ptr<Subscriptions> subscriptions_;
+
+  struct Accounts;
+  std::unique_ptr<Accounts> accounts_;
 };
 
 }  // namespace sluice::broker

@@ -82,6 +82,13 @@ struct ConsumerArnParts {
 };
 std::optional<ConsumerArnParts> ParseConsumerArn(std::string_view arn);
 
+// An on-demand stream's warm throughput (UpdateStreamWarmThroughput): the write throughput it is
+// asked to be ready for and the one it is ready for now (the target once an update completes).
+struct WarmThroughput {
+  int target_mibps = 0;
+  int current_mibps = 0;
+};
+
 // Everything durable about a stream. The broker hands out copies; the original is guarded by
 // the stream's own mutex.
 struct StreamInfo {
@@ -96,6 +103,14 @@ struct StreamInfo {
   std::string encryption_type = "NONE";
   std::string key_id;
   int max_record_size_kib = 1024;
+  // Enhanced monitoring's shard-level metrics, as the API names them, in the model's order.
+  std::vector<std::string> shard_level_metrics;
+  std::optional<WarmThroughput> warm_throughput;  // on-demand streams only
+  // When the capacity mode was switched, and when encryption was started and stopped, within the
+  // last 24 hours: AWS limits how often each may happen in a rolling day.
+  std::vector<int64_t> mode_switches_ms;
+  std::vector<int64_t> encryption_starts_ms;
+  std::vector<int64_t> encryption_stops_ms;
   std::vector<ShardInfo> shards;
   std::map<std::string, std::string> tags;
   std::vector<ConsumerInfo> consumers;  // in registration order

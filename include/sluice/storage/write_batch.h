@@ -15,6 +15,8 @@ struct StoredRecord {
   std::string partition_key;
   std::string explicit_hash_key;  // empty when the producer gave none
   std::string data;
+  // Written while its stream had server-side encryption on; reads report it per record.
+  bool encrypted = false;
 };
 
 // An ordered list of mutations applied atomically by one storage node. The replication layer

@@ -70,6 +70,18 @@ TEST(ConfigTest, BadInputIsExplained) {
   EXPECT_TRUE(help);
 }
 
+TEST(ConfigTest, OnDemandStreamLimitDefaultsToAwsAndIsBounded) {
+  bool help = false;
+  const char* envp[] = {nullptr};
+  const char* none[] = {"sluice"};
+  EXPECT_EQ(LoadConfig(1, none, envp, help)->on_demand_stream_limit, 50);
+  const char* set[] = {"sluice", "--on-demand-stream-limit=3"};
+  EXPECT_EQ(LoadConfig(2, set, envp, help)->on_demand_stream_limit, 3);
+  const char* negative[] = {"sluice", "--on-demand-stream-limit=-1"};
+  EXPECT_EQ(LoadConfig(2, negative, envp, help).status().message(),
+            "on-demand-stream-limit must be between 0 and 1000000");
+}
+
 // config/sluice.json documents every setting with its default; keep them in step.
 TEST(ConfigTest, ShippedConfigFileListsEverySettingWithItsDefault) {
   std::ifstream in(std::string(SLUICE_SOURCE_DIR) + "/config/sluice.json");

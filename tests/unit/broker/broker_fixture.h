@@ -51,6 +51,7 @@ class BrokerTest : public ::testing::Test {
     options.create_delay = create_delay_;
     options.delete_delay = std::chrono::milliseconds(0);
     options.update_delay = update_delay_;
+    options.on_demand_stream_limit = on_demand_stream_limit_;
     options.consumer_create_delay = options.consumer_delete_delay = consumer_delay_;
     options.subscription = subscription_options_;
     options.enforce_limits = enforce_limits_;
@@ -113,8 +114,9 @@ class BrokerTest : public ::testing::Test {
   // A consumer's CREATING and DELETING phases (takes effect at the next Open).
   std::chrono::milliseconds consumer_delay_{0};
   SubscriptionOptions subscription_options_;  // takes effect at the next Open
-  // How long a reshard keeps the stream UPDATING (takes effect at the next Open).
+  // How long an UPDATING stream stays so, and the on-demand stream limit (next Open).
   std::chrono::milliseconds update_delay_{0};
+  uint32_t on_demand_stream_limit_ = 50;
   // Each node's fault injector; they survive a reopen.
   std::map<std::string, std::shared_ptr<replication::testing::FaultControl>> controls_;
 };

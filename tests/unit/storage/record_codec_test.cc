@@ -43,6 +43,18 @@ TEST(RecordCodecTest, ValueRoundTrip) {
   ASSERT_TRUE(DecodeArrivalMs(value, &arrival));
   EXPECT_EQ(arrival, -42);
   EXPECT_FALSE(DecodeRecordValue(value.substr(0, value.size() - 1), &decoded));
+  EXPECT_FALSE(decoded.encrypted);
+  EXPECT_EQ(value[0], '\x01');  // records without encryption keep the first format, byte for byte
+
+  record.encrypted = true;
+  EncodeRecordValue(record, &value);
+  ASSERT_TRUE(DecodeRecordValue(value, &decoded));
+  EXPECT_TRUE(decoded.encrypted);
+  EXPECT_EQ(decoded.data, record.data);
+  ASSERT_TRUE(DecodeArrivalMs(value, &arrival));
+  EXPECT_EQ(arrival, -42);
+  value[0] = '\x03';
+  EXPECT_FALSE(DecodeRecordValue(value, &decoded));
   EXPECT_FALSE(DecodeRecordValue("", &decoded));
 }
 
