@@ -50,6 +50,16 @@ void ListTagsForResource(const Call& call, Reply reply);
 void PutResourcePolicy(const Call& call, Reply reply);
 void GetResourcePolicy(const Call& call, Reply reply);
 void DeleteResourcePolicy(const Call& call, Reply reply);
+void StartStreamEncryption(const Call& call, Reply reply);
+void StopStreamEncryption(const Call& call, Reply reply);
+void EnableEnhancedMonitoring(const Call& call, Reply reply);
+void DisableEnhancedMonitoring(const Call& call, Reply reply);
+void UpdateStreamMode(const Call& call, Reply reply);
+void UpdateMaxRecordSize(const Call& call, Reply reply);
+void UpdateStreamWarmThroughput(const Call& call, Reply reply);
+void DescribeLimits(const Call& call, Reply reply);
+void DescribeAccountSettings(const Call& call, Reply reply);
+void UpdateAccountSettings(const Call& call, Reply reply);
 
 // The one event-stream operation: SubscribeToShard (handlers_subscribe.cc).
 void SubscribeToShard(const RequestContext& context, broker::Broker& broker, const Value& input,
@@ -64,7 +74,9 @@ int64_t TimestampMs(const Value& value);
 Value Timestamp(int64_t ms);
 Value ShardValue(const broker::ShardInfo& shard);
 Value StreamModeDetails(const broker::StreamInfo& info);
-Value EnhancedMonitoring();
+// The stream's EnhancedMonitoringList and WarmThroughputObject (handlers_settings.cc).
+Value EnhancedMonitoring(const broker::StreamInfo& info);
+Value WarmThroughputValue(const broker::WarmThroughput& warm);
 // The model's RecordList and ChildShardList (GetRecords, SubscribeToShardEvent).
 Value RecordValues(const std::vector<broker::RecordView>& records);
 Value ChildShardValues(const std::vector<broker::ChildShardView>& children);

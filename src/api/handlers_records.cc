@@ -50,16 +50,18 @@ void PutRecord(const Call& call, Reply reply) {
   }
   std::vector<broker::PutEntry> entries;
   entries.push_back(EntryOf(call.input));
-  call.broker.PutRecords(call.context.caller, ref, std::move(entries),
-                         [reply = std::move(reply)](Result<broker::PutRecordsResult> result) {
-                           if (!result.ok()) return reply(result.status());
-                           const broker::PutOutcome& outcome = result->records.front();
-                           if (!outcome.ok()) return reply(outcome.status);
-                           Value out = {{"ShardId", broker::ShardIdFor(outcome.shard_index)},
-                                        {"SequenceNumber", outcome.sequence.ToString()},
-                                        {"EncryptionType", result->encryption_type}};
-                           reply(std::move(out));
-                         });
+  call.broker.PutRecords(
+      call.context.caller, ref, std::move(entries),
+      [reply = std::move(reply)](Result<broker::PutRecordsResult> result) {
+        if (!result.ok()) return reply(result.status());
+        const broker::PutOutcome& outcome = result->records.front();
+        if (!outcome.ok()) return reply(outcome.status);
+        Value out = {{"ShardId", broker::ShardIdFor(outcome.shard_index)},
+                     {"SequenceNumber", outcome.sequence.ToString()},
+                     {"EncryptionType", result->encryption_type}};
+        reply(std::move(out));
+      },
+      broker::PutCall::kPutRecord);
 }
 
 void PutRecords(const Call& call, Reply reply) {
@@ -130,10 +132,13 @@ void GetRecords(const Call& call, Reply reply) {
 Value RecordValues(const std::vector<broker::RecordView>& records) {
   Value values = Value::array();
   for (const auto& record : records) {
-    values.push_back({{"SequenceNumber", record.sequence.ToString()},
-                      {"ApproximateArrivalTimestamp", Timestamp(record.arrival_ms)},
-                      {"Data", Blob(record.data)},
-                      {"PartitionKey", record.partition_key}});
+    Value value = {{"SequenceNumber", record.sequence.ToString()},
+                   {"ApproximateArrivalTimestamp", Timestamp(record.arrival_ms)},
+                   {"Data", Blob(record.data)},
+                   {"PartitionKey", record.partition_key}};
+    // AWS names the encryption only on records it encrypted.
+    if (record.encrypted) value["EncryptionType"] = "KMS";
+    values.push_back(std::move(value));
   }
   return values;
 }

@@ -63,8 +63,6 @@ Value StreamModeDetails(const broker::StreamInfo& info) {
   return {{"StreamMode", broker::StreamModeName(info.stream_mode)}};
 }
 
-Value EnhancedMonitoring() { return Value::array({Value{{"ShardLevelMetrics", Value::array()}}}); }
-
 void CreateStream(const Call& call, Reply reply) {
   broker::CreateStreamRequest request;
   request.name = call.input.at("StreamName").get<std::string>();
@@ -80,6 +78,9 @@ void CreateStream(const Call& call, Reply reply) {
   }
   if (auto size = Optional<int64_t>(call.input, "MaxRecordSizeInKiB")) {
     request.max_record_size_kib = static_cast<int>(*size);
+  }
+  if (auto warm = Optional<int64_t>(call.input, "WarmThroughputMiBps")) {
+    request.warm_throughput_mibps = static_cast<int>(*warm);
   }
   if (request.stream_mode == broker::StreamMode::kProvisioned && !request.shard_count &&
       call.input.contains("StreamModeDetails")) {
@@ -113,7 +114,7 @@ void DescribeStream(const Call& call, Reply reply) {
                        {"HasMoreShards", result->has_more_shards},
                        {"RetentionPeriodHours", info.retention_hours},
                        {"StreamCreationTimestamp", Timestamp(info.created_ms)},
-                       {"EnhancedMonitoring", EnhancedMonitoring()},
+                       {"EnhancedMonitoring", EnhancedMonitoring(info)},
                        {"EncryptionType", info.encryption_type}};
   if (!info.key_id.empty()) description["KeyId"] = info.key_id;
   reply(Value{{"StreamDescription", std::move(description)}});
@@ -129,11 +130,14 @@ void DescribeStreamSummary(const Call& call, Reply reply) {
                    {"StreamModeDetails", StreamModeDetails(info)},
                    {"RetentionPeriodHours", info.retention_hours},
                    {"StreamCreationTimestamp", Timestamp(info.created_ms)},
-                   {"EnhancedMonitoring", EnhancedMonitoring()},
+                   {"EnhancedMonitoring", EnhancedMonitoring(info)},
                    {"EncryptionType", info.encryption_type}};
   if (!info.key_id.empty()) summary["KeyId"] = info.key_id;
   summary["OpenShardCount"] = info.OpenShardCount();
   summary["ConsumerCount"] = info.consumers.size();
+  if (info.stream_mode == broker::StreamMode::kOnDemand && info.warm_throughput) {
+    summary["WarmThroughput"] = WarmThroughputValue(*info.warm_throughput);
+  }
   summary["MaxRecordSizeInKiB"] = info.max_record_size_kib;
   reply(Value{{"StreamDescriptionSummary", std::move(summary)}});
 }

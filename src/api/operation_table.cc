@@ -6,16 +6,20 @@
 namespace sluice::api {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, Handler>, 28> kOperations{{
+constexpr std::array<std::pair<std::string_view, Handler>, 38> kOperations{{
     {"AddTagsToStream", &AddTagsToStream},
     {"CreateStream", &CreateStream},
     {"DecreaseStreamRetentionPeriod", &DecreaseStreamRetentionPeriod},
     {"DeleteResourcePolicy", &DeleteResourcePolicy},
     {"DeleteStream", &DeleteStream},
     {"DeregisterStreamConsumer", &DeregisterStreamConsumer},
+    {"DescribeAccountSettings", &DescribeAccountSettings},
+    {"DescribeLimits", &DescribeLimits},
     {"DescribeStream", &DescribeStream},
     {"DescribeStreamConsumer", &DescribeStreamConsumer},
     {"DescribeStreamSummary", &DescribeStreamSummary},
+    {"DisableEnhancedMonitoring", &DisableEnhancedMonitoring},
+    {"EnableEnhancedMonitoring", &EnableEnhancedMonitoring},
     {"GetRecords", &GetRecords},
     {"GetResourcePolicy", &GetResourcePolicy},
     {"GetShardIterator", &GetShardIterator},
@@ -32,9 +36,15 @@ constexpr std::array<std::pair<std::string_view, Handler>, 28> kOperations{{
     {"RegisterStreamConsumer", &RegisterStreamConsumer},
     {"RemoveTagsFromStream", &RemoveTagsFromStream},
     {"SplitShard", &SplitShard},
+    {"StartStreamEncryption", &StartStreamEncryption},
+    {"StopStreamEncryption", &StopStreamEncryption},
     {"TagResource", &TagResource},
     {"UntagResource", &UntagResource},
+    {"UpdateAccountSettings", &UpdateAccountSettings},
+    {"UpdateMaxRecordSize", &UpdateMaxRecordSize},
     {"UpdateShardCount", &UpdateShardCount},
+    {"UpdateStreamMode", &UpdateStreamMode},
+    {"UpdateStreamWarmThroughput", &UpdateStreamWarmThroughput},
 }};
 
 }  // namespace
