@@ -6,17 +6,11 @@
 namespace sluice::api {
 namespace {
 
-std::optional<int64_t> OptionalInteger(const Value& input, const char* member) {
-  auto it = input.find(member);
-  if (it == input.end()) return std::nullopt;
-  return it->get<int64_t>();
-}
-
 // NaturalIntegerObject members are Java ints, so the model's range already keeps them in int.
 std::optional<int> OptionalInt(const Value& input, const char* member) {
-  auto value = OptionalInteger(input, member);
-  if (!value) return std::nullopt;
-  return static_cast<int>(*value);
+  auto it = input.find(member);
+  if (it == input.end()) return std::nullopt;
+  return static_cast<int>(it->get<int64_t>());
 }
 
 broker::Callback<broker::Done> ReplyEmpty(Reply reply) {
