@@ -72,6 +72,9 @@ const std::vector<Setting>& Settings() {
       {"max-body-bytes", "largest request body accepted", &Config::max_body_bytes},
       {"max-concurrent-streams", "HTTP/2 streams one connection may have open at once",
        &Config::max_concurrent_streams},
+      {"next-token-ttl-ms",
+       "how long a pagination NextToken stays valid (AWS: 300000); shorter for tests of expiry",
+       &Config::next_token_ttl_ms},
       {"retention-sweep-ms", "how often expired records are deleted from disk",
        &Config::retention_sweep_ms},
       {"shutdown-grace-ms",
@@ -149,6 +152,9 @@ Status CheckValues(const Config& config) {
   if (config.on_demand_stream_limit < 0 || config.on_demand_stream_limit > 1000000) {
     return Status(ErrorCode::kInvalidArgument,
                   "on-demand-stream-limit must be between 0 and 1000000");
+  }
+  if (config.next_token_ttl_ms < 1) {
+    return Status(ErrorCode::kInvalidArgument, "next-token-ttl-ms must be at least 1");
   }
   for (int64_t delay : {config.create_stream_ms, config.delete_stream_ms, config.update_stream_ms,
                         config.create_consumer_ms, config.delete_consumer_ms}) {

@@ -39,6 +39,7 @@ struct Config {
   int64_t max_body_bytes = 16 << 20;
   int64_t max_concurrent_streams = 128;  // per HTTP/2 connection
   int64_t retention_sweep_ms = 60000;
+  int64_t next_token_ttl_ms = 300000;  // AWS's: pagination tokens expire after 5 minutes
   int64_t shutdown_grace_ms = 10000;
   std::string config;  // the file the rest may come from
 };

@@ -108,8 +108,15 @@ Result<ListStreamsResult> Broker::ListStreams(const Caller& caller,
                                               const ListStreamsRequest& request) {
   std::string start_after = request.exclusive_start_stream_name;
   if (!request.next_token.empty()) {
+    // A token belongs to the account and region that listed, and expires like the others.
     auto token = page_token::Decode(request.next_token);
-    if (!token || !(*token)["after"].is_string()) return page_token::Invalid();
+    if (!token || !(*token)["after"].is_string() ||
+        (*token)["namespace"] != StreamMetaPrefix(caller.account, caller.region)) {
+      return page_token::Invalid();
+    }
+    if (page_token::Expired(*token, Now(), options_.next_token_ttl.count())) {
+      return page_token::ExpiredError();
+    }
     start_after = (*token)["after"].get<std::string>();
   }
   const std::string prefix = StreamMetaPrefix(caller.account, caller.region);
@@ -126,7 +133,8 @@ Result<ListStreamsResult> Broker::ListStreams(const Caller& caller,
     result.streams.push_back(std::move(info));
   }
   if (result.has_more && !result.streams.empty()) {
-    result.next_token = page_token::Encode({{"after", result.streams.back().name}}, Now());
+    result.next_token =
+        page_token::Encode({{"after", result.streams.back().name}, {"namespace", prefix}}, Now());
   }
   return result;
 }

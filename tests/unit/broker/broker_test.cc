@@ -220,6 +220,24 @@ TEST_F(BrokerTest, ListStreamsPaginates) {
   EXPECT_EQ(names, (std::vector<std::string>{"a", "b", "c", "d", "e"}));
 }
 
+TEST_F(BrokerTest, ListStreamsTokensExpireAndStayInTheirNamespace) {
+  for (auto name : {"a", "b"}) ASSERT_TRUE(Create(name, 1).ok());
+  ListStreamsRequest request;
+  request.limit = 1;
+  auto first = broker_->ListStreams(caller_, request);
+  ASSERT_TRUE(first.ok() && first->next_token);
+  request.next_token = *first->next_token;
+  EXPECT_EQ(broker_->ListStreams(caller_, request)->streams.front().name, "b");
+  auto elsewhere = broker_->ListStreams({"111111111111", "us-east-1"}, request);
+  EXPECT_EQ(elsewhere.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(broker_->ListStreams({caller_.account, "eu-west-1"}, request).status().code(),
+            ErrorCode::kInvalidArgument);
+  time_travel_ = std::chrono::milliseconds(300001);
+  auto expired = broker_->ListStreams(caller_, request);
+  EXPECT_EQ(expired.status().code(), ErrorCode::kExpiredNextToken);
+  EXPECT_EQ(expired.status().message(), "The NextToken has expired.");
+}
+
 TEST_F(BrokerTest, ListShardsPaginatesWithTokens) {
   ASSERT_TRUE(Create("s", 5).ok());
   ListShardsRequest request;
