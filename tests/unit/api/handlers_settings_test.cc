@@ -5,39 +5,17 @@
 #include <gtest/gtest.h>
 
 #include "sluice/api/api.h"
-#include "support/broker_fixture.h"
+#include "support/api_fixture.h"
 
 namespace sluice::api {
 namespace {
 
-class SettingsHandlersTest : public testing::BrokerFixture {
+class SettingsHandlersTest : public testing::ApiFixture {
  protected:
-  void SetUp() override {
-    BrokerFixture::SetUp();
-    api_ = std::make_unique<Api>(*broker_);
-    context_.caller = {"000000000000", "us-east-1"};
-  }
-  void TearDown() override {
-    api_.reset();
-    BrokerFixture::TearDown();
-  }
-  Result<Value> Invoke(std::string_view operation, Value input) {
-    std::promise<Result<Value>> done;
-    api_->Invoke(context_, operation, std::move(input),
-                 [&](Result<Value> result) { done.set_value(std::move(result)); });
-    return done.get_future().get();
-  }
-  Value Succeed(std::string_view operation, Value input) {
-    auto result = Invoke(operation, std::move(input));
-    EXPECT_TRUE(result.ok()) << operation << ": " << result.status().message();
-    return result.ok() ? *result : Value();
-  }
   Value Summary(const std::string& name) {
     return Succeed("DescribeStreamSummary", {{"StreamName", name}})["StreamDescriptionSummary"];
   }
 
-  std::unique_ptr<Api> api_;
-  RequestContext context_;
   const std::string arn_ = "arn:aws:kinesis:us-east-1:000000000000:stream/s";
 };
 

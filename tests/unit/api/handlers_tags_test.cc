@@ -6,40 +6,14 @@
 #include <gtest/gtest.h>
 
 #include "sluice/api/api.h"
-#include "support/broker_fixture.h"
+#include "support/api_fixture.h"
 
 namespace sluice::api {
 namespace {
 
 const std::string kStreamArn = "arn:aws:kinesis:us-east-1:000000000000:stream/s";
 
-class TagHandlersTest : public testing::BrokerFixture {
- protected:
-  void SetUp() override {
-    BrokerFixture::SetUp();
-    api_ = std::make_unique<Api>(*broker_);
-    context_.caller = {"000000000000", "us-east-1"};
-    context_.request_id = "test";
-  }
-  void TearDown() override {
-    api_.reset();
-    BrokerFixture::TearDown();
-  }
-  Result<Value> Invoke(std::string_view operation, Value input) {
-    std::promise<Result<Value>> done;
-    api_->Invoke(context_, operation, std::move(input),
-                 [&](Result<Value> result) { done.set_value(std::move(result)); });
-    return done.get_future().get();
-  }
-  Value Succeed(std::string_view operation, Value input) {
-    auto result = Invoke(operation, std::move(input));
-    EXPECT_TRUE(result.ok()) << operation << ": " << result.status().message();
-    return result.ok() ? *result : Value();
-  }
-
-  std::unique_ptr<Api> api_;
-  RequestContext context_;
-};
+class TagHandlersTest : public testing::ApiFixture {};
 
 TEST_F(TagHandlersTest, StreamTagsInAndOut) {
   Succeed("CreateStream", {{"StreamName", "s"}, {"ShardCount", 1}, {"Tags", {{"b", "2"}}}});

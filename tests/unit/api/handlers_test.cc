@@ -7,7 +7,7 @@
 
 #include "sluice/api/api.h"
 #include "sluice/api/model.h"
-#include "support/broker_fixture.h"
+#include "support/api_fixture.h"
 
 namespace sluice::api {
 namespace {
@@ -59,25 +59,11 @@ void ExpectShaped(const Shape& shape, const Value& value, const std::string& pat
   }
 }
 
-class HandlersTest : public testing::BrokerFixture {
+class HandlersTest : public testing::ApiFixture {
  protected:
-  void SetUp() override {
-    BrokerFixture::SetUp();
-    api_ = std::make_unique<Api>(*broker_);
-    context_.caller = {"000000000000", "us-east-1"};
-    context_.request_id = "test";
-  }
-  void TearDown() override {
-    api_.reset();
-    BrokerFixture::TearDown();
-  }
-
-  // Runs `operation` and, when it succeeds, checks its reply against the model's output shape.
-  Result<Value> Invoke(std::string_view operation, Value input) {
-    std::promise<Result<Value>> done;
-    api_->Invoke(context_, operation, std::move(input),
-                 [&](Result<Value> result) { done.set_value(std::move(result)); });
-    Result<Value> result = done.get_future().get();
+  // Every successful reply is checked against the model's output shape.
+  Result<Value> Invoke(std::string_view operation, Value input) override {
+    Result<Value> result = ApiFixture::Invoke(operation, std::move(input));
     if (result.ok()) {
       const Shape* output = ApiModel::Get().Output(operation);
       if (output == nullptr) {
@@ -89,18 +75,9 @@ class HandlersTest : public testing::BrokerFixture {
     return result;
   }
 
-  Value Succeed(std::string_view operation, Value input) {
-    auto result = Invoke(operation, std::move(input));
-    EXPECT_TRUE(result.ok()) << operation << ": " << result.status().message();
-    return result.ok() ? *result : Value();
-  }
-
   std::string Iterator(Value input) {
     return Succeed("GetShardIterator", std::move(input))["ShardIterator"].get<std::string>();
   }
-
-  std::unique_ptr<Api> api_;
-  RequestContext context_;
 };
 
 TEST_F(HandlersTest, CreateStreamAnswersWithNoMembers) {
