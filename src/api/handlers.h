@@ -66,6 +66,8 @@ void SubscribeToShard(const RequestContext& context, broker::Broker& broker, con
                       std::shared_ptr<EventSink> sink);
 
 // --- shared helpers ---
+// For operations without output: an empty reply once the broker's write is durable.
+broker::Callback<broker::Done> ReplyEmpty(Reply reply);
 broker::StreamRef StreamRefOf(const Value& input);
 // A model Timestamp member's value in epoch milliseconds.
 int64_t TimestampMs(const Value& value);

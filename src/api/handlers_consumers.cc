@@ -68,10 +68,7 @@ void ListStreamConsumers(const Call& call, Reply reply) {
 
 void DeregisterStreamConsumer(const Call& call, Reply reply) {
   call.broker.DeregisterStreamConsumer(call.context.caller, ConsumerRefOf(call.input),
-                                       [reply = std::move(reply)](Result<broker::Done> result) {
-                                         if (!result.ok()) return reply(result.status());
-                                         reply(Value::object());
-                                       });
+                                       ReplyEmpty(std::move(reply)));
 }
 
 }  // namespace sluice::api

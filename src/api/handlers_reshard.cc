@@ -5,30 +5,19 @@
 #include "api/handlers.h"
 
 namespace sluice::api {
-namespace {
-
-// Replies with an empty object once the reshard is durable.
-broker::Callback<broker::Done> ReplyDone(Reply reply) {
-  return [reply = std::move(reply)](Result<broker::Done> result) {
-    if (!result.ok()) return reply(result.status());
-    reply(Value::object());
-  };
-}
-
-}  // namespace
 
 void SplitShard(const Call& call, Reply reply) {
   call.broker.SplitShard(call.context.caller, StreamRefOf(call.input),
                          call.input.at("ShardToSplit").get<std::string>(),
                          call.input.at("NewStartingHashKey").get<std::string>(),
-                         ReplyDone(std::move(reply)));
+                         ReplyEmpty(std::move(reply)));
 }
 
 void MergeShards(const Call& call, Reply reply) {
   call.broker.MergeShards(call.context.caller, StreamRefOf(call.input),
                           call.input.at("ShardToMerge").get<std::string>(),
                           call.input.at("AdjacentShardToMerge").get<std::string>(),
-                          ReplyDone(std::move(reply)));
+                          ReplyEmpty(std::move(reply)));
 }
 
 void UpdateShardCount(const Call& call, Reply reply) {

@@ -13,13 +13,6 @@ std::optional<int> OptionalInt(const Value& input, const char* member) {
   return static_cast<int>(it->get<int64_t>());
 }
 
-broker::Callback<broker::Done> ReplyEmpty(Reply reply) {
-  return [reply = std::move(reply)](Result<broker::Done> result) {
-    if (!result.ok()) return reply(result.status());
-    reply(Value::object());
-  };
-}
-
 std::vector<std::string> MetricsOf(const Value& input) {
   std::vector<std::string> metrics;
   for (const auto& metric : input.at("ShardLevelMetrics")) {

@@ -19,14 +19,6 @@ std::string StringOr(const Value& input, const char* member) {
   return Optional<std::string>(input, member).value_or("");
 }
 
-// Replies with an empty object once the broker's write is durable.
-broker::Callback<broker::Done> ReplyEmpty(Reply reply) {
-  return [reply = std::move(reply)](Result<broker::Done> result) {
-    if (!result.ok()) return reply(result.status());
-    reply(Value::object());
-  };
-}
-
 // The model leaves RetentionPeriodHours unbounded; clamp to int so the broker's range check
 // answers with AWS's text rather than the value wrapping around.
 int RetentionHours(const Value& input) {
@@ -35,6 +27,13 @@ int RetentionHours(const Value& input) {
 }
 
 }  // namespace
+
+broker::Callback<broker::Done> ReplyEmpty(Reply reply) {
+  return [reply = std::move(reply)](Result<broker::Done> result) {
+    if (!result.ok()) return reply(result.status());
+    reply(Value::object());
+  };
+}
 
 broker::StreamRef StreamRefOf(const Value& input) {
   return {StringOr(input, "StreamName"), StringOr(input, "StreamARN")};

@@ -28,14 +28,6 @@ Value TagList(const broker::TagMap& tags) {
   return list;
 }
 
-// Replies with an empty object once the broker's write is durable.
-broker::Callback<broker::Done> ReplyEmpty(Reply reply) {
-  return [reply = std::move(reply)](Result<broker::Done> result) {
-    if (!result.ok()) return reply(result.status());
-    reply(Value::object());
-  };
-}
-
 }  // namespace
 
 void AddTagsToStream(const Call& call, Reply reply) {

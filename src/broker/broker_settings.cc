@@ -163,26 +163,33 @@ Callback<ViewPtr> DoneWhenWritten(Callback<Done> done) {
 
 }  // namespace
 
+namespace {
+
+// Starting or stopping encryption: at most kEncryptionChangesPerDay of each in a rolling day.
+auto EncryptionChange(bool start, std::string key_id, int64_t now) {
+  return [start, key_id = std::move(key_id), now](const StreamInfo& current) -> Result<StreamInfo> {
+    StreamInfo next = current;
+    std::vector<int64_t>& changes = start ? next.encryption_starts_ms : next.encryption_stops_ms;
+    KeepLastDay(changes, now);
+    if (changes.size() >= kEncryptionChangesPerDay) {
+      return messages::EncryptionChangeLimit(current, start, kEncryptionChangesPerDay);
+    }
+    changes.push_back(now);
+    next.encryption_type = start ? "KMS" : "NONE";
+    next.key_id = start ? key_id : "";
+    return next;
+  };
+}
+
+}  // namespace
+
 void Broker::StartStreamEncryption(const Caller& caller, const StreamRef& ref,
                                    std::string_view encryption_type, std::string key_id,
                                    Callback<Done> done) {
   if (encryption_type != "KMS") return done(messages::EncryptionTypeNotKms(encryption_type));
   if (!IsWellFormedKmsKeyId(key_id)) return done(messages::InvalidKeyId(key_id));
-  const int64_t now = Now();
-  ChangeSettings(
-      caller, ref,
-      [key_id = std::move(key_id), now](const StreamInfo& current) -> Result<StreamInfo> {
-        StreamInfo next = current;
-        KeepLastDay(next.encryption_starts_ms, now);
-        if (next.encryption_starts_ms.size() >= kEncryptionChangesPerDay) {
-          return messages::EncryptionChangeLimit(current, true, kEncryptionChangesPerDay);
-        }
-        next.encryption_starts_ms.push_back(now);
-        next.encryption_type = "KMS";
-        next.key_id = key_id;
-        return next;
-      },
-      /*asynchronous=*/true, DoneWhenWritten(std::move(done)));
+  ChangeSettings(caller, ref, EncryptionChange(true, std::move(key_id), Now()),
+                 /*asynchronous=*/true, DoneWhenWritten(std::move(done)));
 }
 
 void Broker::StopStreamEncryption(const Caller& caller, const StreamRef& ref,
@@ -190,21 +197,8 @@ void Broker::StopStreamEncryption(const Caller& caller, const StreamRef& ref,
                                   Callback<Done> done) {
   if (encryption_type != "KMS") return done(messages::EncryptionTypeNotKms(encryption_type));
   if (!IsWellFormedKmsKeyId(key_id)) return done(messages::InvalidKeyId(key_id));
-  const int64_t now = Now();
-  ChangeSettings(
-      caller, ref,
-      [now](const StreamInfo& current) -> Result<StreamInfo> {
-        StreamInfo next = current;
-        KeepLastDay(next.encryption_stops_ms, now);
-        if (next.encryption_stops_ms.size() >= kEncryptionChangesPerDay) {
-          return messages::EncryptionChangeLimit(current, false, kEncryptionChangesPerDay);
-        }
-        next.encryption_stops_ms.push_back(now);
-        next.encryption_type = "NONE";
-        next.key_id.clear();
-        return next;
-      },
-      /*asynchronous=*/true, DoneWhenWritten(std::move(done)));
+  ChangeSettings(caller, ref, EncryptionChange(false, std::move(key_id), Now()),
+                 /*asynchronous=*/true, DoneWhenWritten(std::move(done)));
 }
 
 void Broker::ChangeEnhancedMonitoring(const Caller& caller, const StreamRef& ref,
