@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,6 +50,23 @@ bool IsNeutral(const Shape& shape, const Value& value) {
   return false;
 }
 
+// Handlers read an Integer as an int32; a number past that range would wrap (a ShardCount of
+// 2^32 would become 0 shards). Coral's reader refuses such a number the way Jackson does; the
+// text is Jackson's.
+Status CheckIntegerRange(const Value& value, const std::string& path) {
+  const int64_t number = value.get<int64_t>();
+  if (number >= std::numeric_limits<int32_t>::min() &&
+      number <= std::numeric_limits<int32_t>::max()) {
+    return Status::Ok();
+  }
+  std::string message = "Numeric value (";
+  message.append(std::to_string(number))
+      .append(") out of range of int (-2147483648 - 2147483647) at '")
+      .append(path)
+      .append("'");
+  return Status(ErrorCode::kSerialization, message);
+}
+
 // Handlers read members without checking their type, so a value no codec would produce (a
 // base64 string for a blob, seconds as a double for a timestamp) stops here rather than throwing
 // inside a handler. The codecs report wrong wire types with AWS's texts before this runs.
@@ -77,8 +96,9 @@ Status CheckNeutral(const Shape& shape, const Value& value, const std::string& p
         SLUICE_RETURN_IF_ERROR(CheckNeutral(*shape.value, item, JoinPath(path, key)));
       }
       return Status::Ok();
-    case Shape::Type::kString:
     case Shape::Type::kInteger:
+      return CheckIntegerRange(value, path);
+    case Shape::Type::kString:
     case Shape::Type::kLong:
     case Shape::Type::kBoolean:
     case Shape::Type::kBlob:
@@ -257,15 +277,18 @@ class ConstraintChecker {
   // Elements that are structures are checked member by member ('records.1.member.data');
   // plain elements (tag keys, metric names) are reported once, on the list, when any breaks
   // its constraints.
+  // Lists are not sparse: a null element is reported where it is, as a missing required member
+  // is ("Records":[null] would otherwise reach a handler as a record without members).
   void CheckElements(const Shape& shape, const Value& value, const std::string& path) {
     const Shape& element = *shape.member;
-    if (element.type == Shape::Type::kStructure || element.type == Shape::Type::kList ||
-        element.type == Shape::Type::kMap) {
-      for (size_t i = 0; i < value.size(); ++i) {
-        Check(element, &value[i], JoinPath(path, std::to_string(i + 1)) + ".member", false);
+    const bool nested = element.type == Shape::Type::kStructure ||
+                        element.type == Shape::Type::kList || element.type == Shape::Type::kMap;
+    for (size_t i = 0; i < value.size(); ++i) {
+      if (nested || value[i].is_null()) {
+        Check(element, &value[i], JoinPath(path, std::to_string(i + 1)) + ".member", true);
       }
-      return;
     }
+    if (nested) return;
     if (std::any_of(value.begin(), value.end(),
                     [&](const Value& item) { return AnyBroken(element, item); })) {
       Fail(path, Quote(shape, value),
@@ -280,6 +303,8 @@ class ConstraintChecker {
     for (const auto& [key, item] : value.items()) {
       keys_ok = keys_ok && !AnyBroken(*shape.key, Value(key));
       values_ok = values_ok && !AnyBroken(*shape.value, item);
+      // Maps are not sparse either: {"k":null} is a missing value, not an absent entry.
+      if (item.is_null()) Fail(JoinPath(path, key), "null", "Member must not be null");
     }
     if (!keys_ok) {
       Fail(path, Quote(shape, value),

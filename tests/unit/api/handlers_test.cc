@@ -232,7 +232,7 @@ TEST_F(HandlersTest, ReshardingAnswersInTheModelsShapes) {
                            {"TargetShardCount", 4},
                            {"StreamARN", "arn:aws:kinesis:us-east-1:000000000000:stream/s"}}));
   auto too_many = Invoke("UpdateShardCount", {{"StreamName", "s"},
-                                              {"TargetShardCount", int64_t{1} << 40},
+                                              {"TargetShardCount", int64_t{1} << 30},
                                               {"ScalingType", "UNIFORM_SCALING"}});
   EXPECT_EQ(too_many.status().code(), ErrorCode::kLimitExceeded);
 

@@ -209,5 +209,36 @@ TEST(ValidatorTest, HugeStringsDoNotReachTheRegexEngine) {
             std::string::npos);
 }
 
+// Lists and maps are not sparse: a null element or value is a missing required member, reported
+// where it is, rather than a record or tag without members reaching a handler.
+TEST(ValidatorTest, NullElementsOfListsAndValuesOfMapsAreRefused) {
+  EXPECT_EQ(Validate("PutRecords", R"({"StreamName":"s","Records":[null]})").message(),
+            "1 validation error detected: Value null at 'records.1.member' failed to satisfy "
+            "constraint: Member must not be null");
+  EXPECT_EQ(
+      Validate("CreateStream", R"({"StreamName":"s","ShardCount":1,"Tags":{"k":null}})").message(),
+      "1 validation error detected: Value null at 'tags.k' failed to satisfy constraint: "
+      "Member must not be null");
+  EXPECT_EQ(
+      Validate("RemoveTagsFromStream", R"({"StreamName":"s","TagKeys":["a",null]})").message(),
+      "1 validation error detected: Value null at 'tagKeys.2.member' failed to satisfy "
+      "constraint: Member must not be null");
+}
+
+// An Integer member is an int32 in every handler: a number past that range is refused before a
+// handler could wrap it (a ShardCount of 2^32 once created a stream with no shards).
+TEST(ValidatorTest, IntegersPastInt32AreRefused) {
+  for (const char* number : {"4294967296", "2147483648", "-2147483649", "9223372036854775808",
+                             "18446744073709551616", "4294967296.5"}) {
+    Status status =
+        Validate("CreateStream", std::string(R"({"StreamName":"s","ShardCount":)") + number + "}");
+    EXPECT_EQ(status.code(), ErrorCode::kSerialization) << number;
+    EXPECT_NE(status.message().find("out of range of int"), std::string::npos) << number;
+  }
+  EXPECT_EQ(Validate("CreateStream", R"({"StreamName":"s","ShardCount":1e400})").code(),
+            ErrorCode::kSerialization);
+  EXPECT_TRUE(Validate("CreateStream", R"({"StreamName":"s","ShardCount":2147483647})").ok());
+}
+
 }  // namespace
 }  // namespace sluice::api

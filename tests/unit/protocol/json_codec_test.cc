@@ -266,5 +266,24 @@ TEST(JsonCodecTest, ContentTypesPickTheirCodec) {
   EXPECT_EQ(FallbackCodec().content_type(), "application/x-amz-json-1.1");
 }
 
+// A deeply nested body is refused in one pass before a tree is built: 16 MiB of '[' would
+// otherwise cost a gigabyte. Brackets inside strings (escaped quotes included) do not count.
+TEST(JsonCodecTest, DeepNestingIsRefusedBeforeParsing) {
+  const std::string deep(16 << 20, '[');
+  EXPECT_EQ(DecodeError("ListStreams", deep), "JSON nesting deeper than 64 levels");
+  std::string objects;
+  for (int i = 0; i < 65; ++i) objects += R"({"a":)";
+  objects += "1" + std::string(65, '}');
+  EXPECT_EQ(DecodeError("ListStreams", objects), "JSON nesting deeper than 64 levels");
+  std::string nested_64;
+  for (int i = 0; i < 63; ++i) nested_64 += R"({"a":)";
+  nested_64 += "[]" + std::string(63, '}');
+  EXPECT_TRUE(Decode("ListStreams", nested_64).ok());
+  const std::string brackets_in_strings =
+      R"({"StreamName":"s","Records":[{"PartitionKey":"[[[\"[[[)" + std::string(100, '[') +
+      R"(","Data":"AA=="}]})";
+  EXPECT_TRUE(Decode("PutRecords", brackets_in_strings).ok());
+}
+
 }  // namespace
 }  // namespace sluice::protocol
