@@ -65,6 +65,21 @@ std::string OperatorSurface::RenderMetrics() const {
   for (const auto& node : nodes) {
     out << "sluice_node_lag{node=\"" << node.name << "\"} " << node.lag << "\n";
   }
+  if (const net::HttpServer* server = api_server_.load()) {
+    const net::HttpServer::AdmissionStats admission = server->Admission();
+    Family(out, "sluice_connections_open", "gauge", "Connections open on the API port.");
+    out << "sluice_connections_open " << admission.open_connections << "\n";
+    Family(out, "sluice_request_bytes_in_flight", "gauge",
+           "Request body bytes held by requests being read or answered.");
+    out << "sluice_request_bytes_in_flight " << admission.request_bytes_in_flight << "\n";
+    Family(out, "sluice_requests_refused_total", "counter",
+           "Requests refused with a 503 because the server was at max-connections or "
+           "max-request-bytes-in-flight.");
+    out << "sluice_requests_refused_total " << admission.refused_requests << "\n";
+    Family(out, "sluice_connections_refused_total", "counter",
+           "Connections closed at accept: even the allowance kept for refusals was in use.");
+    out << "sluice_connections_refused_total " << admission.refused_connections << "\n";
+  }
   Family(out, "sluice_node_disk_bytes", "gauge", "Approximate bytes on disk per node.");
   for (const auto& node : nodes) {
     out << "sluice_node_disk_bytes{node=\"" << node.name << "\"} " << node.disk_bytes << "\n";

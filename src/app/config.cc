@@ -72,6 +72,14 @@ const std::vector<Setting>& Settings() {
       {"max-body-bytes", "largest request body accepted", &Config::max_body_bytes},
       {"max-concurrent-streams", "HTTP/2 streams one connection may have open at once",
        &Config::max_concurrent_streams},
+      {"max-connections",
+       "connections served at once; requests on connections beyond it are refused with a 503 "
+       "(ServiceUnavailableException, Retry-After)",
+       &Config::max_connections},
+      {"max-request-bytes-in-flight",
+       "request body bytes held at once across all connections; a request beyond it is refused "
+       "with a 503 before its body is read",
+       &Config::max_request_bytes_in_flight},
       {"next-token-ttl-ms",
        "how long a pagination NextToken stays valid (AWS: 300000); shorter for tests of expiry",
        &Config::next_token_ttl_ms},
@@ -152,6 +160,14 @@ Status CheckValues(const Config& config) {
   if (config.on_demand_stream_limit < 0 || config.on_demand_stream_limit > 1000000) {
     return Status(ErrorCode::kInvalidArgument,
                   "on-demand-stream-limit must be between 0 and 1000000");
+  }
+  if (config.max_connections < 1) {
+    return Status(ErrorCode::kInvalidArgument, "max-connections must be at least 1");
+  }
+  if (config.max_request_bytes_in_flight < config.max_body_bytes) {
+    // Otherwise the largest request allowed could never be admitted.
+    return Status(ErrorCode::kInvalidArgument,
+                  "max-request-bytes-in-flight must be at least max-body-bytes");
   }
   if (config.next_token_ttl_ms < 1) {
     return Status(ErrorCode::kInvalidArgument, "next-token-ttl-ms must be at least 1");

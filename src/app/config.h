@@ -38,6 +38,8 @@ struct Config {
   int64_t on_demand_stream_limit = 50;   // ON_DEMAND streams per account and region, AWS default
   int64_t max_body_bytes = 16 << 20;
   int64_t max_concurrent_streams = 128;  // per HTTP/2 connection
+  int64_t max_connections = 1024;        // beyond it, requests get a 503 with Retry-After
+  int64_t max_request_bytes_in_flight = 256 << 20;  // request bodies held at once, all connections
   int64_t retention_sweep_ms = 60000;
   int64_t next_token_ttl_ms = 300000;  // AWS's: pagination tokens expire after 5 minutes
   int64_t shutdown_grace_ms = 10000;

@@ -56,6 +56,9 @@ int Run(const Config& config) {
   SetAddress(config.listen, server_options);
   server_options.max_body_bytes = static_cast<size_t>(config.max_body_bytes);
   server_options.max_concurrent_streams = static_cast<uint32_t>(config.max_concurrent_streams);
+  server_options.max_connections = static_cast<size_t>(config.max_connections);
+  server_options.max_request_bytes_in_flight =
+      static_cast<size_t>(config.max_request_bytes_in_flight);
   server_options.tls_cert =
       config.tls_cert.empty() ? data_dir / "tls" / "cert.pem" : fs::path(config.tls_cert);
   server_options.tls_key =
@@ -148,6 +151,7 @@ int Run(const Config& config) {
         "anyone who reaches the port can read and delete every stream",
         config.listen);
   }
+  operator_surface.WatchApiServer(&server);
   operator_surface.SetReady(true);
   std::string admin_port = admin_server ? std::to_string(admin_server->port()) : "off";
   Logger("app")->info(

@@ -144,6 +144,7 @@ class Http1Session : public Connection,
 
   void OnHeader(beast::error_code ec, std::size_t /*bytes*/) {
     if (ec) return OnReadError(ec);
+    if (!Admit()) return Reject(RejectReason::kOverloaded, ec);
     const auto& header = parser_->get();
     if (!parser_->is_done() && header.version() >= 11 &&
         beast::iequals(header[http::field::expect], "100-continue")) {
@@ -163,6 +164,21 @@ class Http1Session : public Connection,
       return CloseNow();
     }
     ReadBody();
+  }
+
+  // Admission control, before the body is read (or a 100 Continue invites it): a connection
+  // over the server's connection cap is refused, and so is a body the server's request-bytes
+  // budget has no room for. The lease holds the body's bytes until the response is written.
+  bool Admit() {
+    if (slot_.over_capacity()) return false;
+    size_t expected = 0;
+    if (auto length = parser_->content_length()) {
+      expected = static_cast<size_t>(*length);
+    } else if (parser_->chunked()) {
+      expected = context_->options.max_body_bytes;  // all it may grow to
+    }
+    body_lease_ = BodyLease(&context_->request_bytes, nullptr);
+    return body_lease_.CoverUpTo(expected);
   }
 
   void ReadBody() {
@@ -404,15 +420,23 @@ class Http1Session : public Connection,
   // The last byte of the response is written.
   void CompleteResponse() {
     in_flight_.reset();
+    body_lease_.Release();
     if (!keep_alive_) return CloseGracefully();
     ReadNextRequest();
   }
 
   // Answers a request the server refuses to read, then closes the connection.
   void Reject(RejectReason reason, beast::error_code ec) {
-    context_->log->info("connection {}: rejecting request ({}): {}", remote_address_,
-                        RejectReasonName(reason), ec.message());
+    if (reason == RejectReason::kOverloaded) {
+      // Expected under load, and possibly many at once: counted, not logged one by one.
+      context_->refused_requests.fetch_add(1);
+      log().debug("connection {}: refusing a request, the server is at a limit", remote_address_);
+    } else {
+      log().info("connection {}: rejecting request ({}): {}", remote_address_,
+                 RejectReasonName(reason), ec.message());
+    }
     parser_.reset();
+    body_lease_.Release();
     HttpResponse response;
     try {
       response = context_->reject ? context_->reject(reason) : DefaultRejection(reason);
@@ -467,6 +491,7 @@ class Http1Session : public Connection,
   void CloseNow() noexcept {
     phase_ = Phase::kClosing;
     in_flight_.reset();
+    body_lease_.Release();
     // Queued output will never be written; what is being written completes with an error.
     std::vector<Outgoing> unsent;
     unsent.swap(outgoing_);
@@ -505,6 +530,7 @@ class Http1Session : public Connection,
   // The response being written (phase kResponding).
   uint64_t exchange_ = 0;  // which request the current writer answers
   std::optional<InFlightRequest> in_flight_;
+  BodyLease body_lease_;  // the request's bytes in the server's budget, until answered
   bool response_started_ = false;
   bool response_ended_ = false;  // finished or aborted: nothing more is accepted
   BodyFraming framing_ = BodyFraming::kContentLength;

@@ -35,6 +35,8 @@ std::string_view RejectReasonName(RejectReason reason) {
       return "header too large";
     case RejectReason::kMalformed:
       return "malformed";
+    case RejectReason::kOverloaded:
+      return "overloaded";
   }
   return "unknown";
 }
@@ -50,6 +52,10 @@ HttpResponse DefaultRejection(RejectReason reason) {
       break;
     case RejectReason::kMalformed:
       response.status = 400;
+      break;
+    case RejectReason::kOverloaded:
+      response.status = 503;
+      response.headers.emplace_back("Retry-After", "1");
       break;
   }
   return response;

@@ -67,6 +67,7 @@ struct Http2Codec::Stream {
   bool request_complete = false;  // END_STREAM received
   bool handed_up = false;         // dispatched to the handler or rejected: DATA is discarded
   std::unique_ptr<InFlightRequest> in_flight;
+  BodyLease lease;  // the body's bytes in the server's and the connection's budgets
 
   // The response.
   bool response_started = false;
@@ -196,8 +197,14 @@ struct Http2Codec::Callbacks {
   }
 };
 
-Http2Codec::Http2Codec(ServerContext& context, std::string remote_address, bool tls)
-    : context_(context), remote_address_(std::move(remote_address)), tls_(tls) {}
+Http2Codec::Http2Codec(ServerContext& context, std::string remote_address, bool tls,
+                       bool over_capacity)
+    : context_(context),
+      remote_address_(std::move(remote_address)),
+      tls_(tls),
+      over_capacity_(over_capacity),
+      request_bytes_(
+          std::max(context.options.max_connection_request_bytes, context.options.max_body_bytes)) {}
 
 Http2Codec::~Http2Codec() {
   Abandon();
@@ -343,8 +350,21 @@ int Http2Codec::OnHeadersComplete(Stream& stream, bool end_stream) {
       return 0;
     }
   }
+  stream.lease = BodyLease(&context_.request_bytes, &request_bytes_);
+  if (!Admit(stream, static_cast<size_t>(declared))) return 0;
   if (end_stream) OnRequestComplete(stream);
   return 0;
+}
+
+bool Http2Codec::Admit(Stream& stream, size_t total) {
+  if (!over_capacity_ && stream.lease.CoverUpTo(total)) return true;
+  Reject(stream, RejectReason::kOverloaded);
+  if (over_capacity_ && !refused_goaway_sent_) {
+    // Streams already open finish; the peer opens new ones elsewhere (or later).
+    refused_goaway_sent_ = true;
+    GoAway();
+  }
+  return false;
 }
 
 int Http2Codec::OnData(int32_t stream_id, const uint8_t* data, size_t size) {
@@ -354,6 +374,7 @@ int Http2Codec::OnData(int32_t stream_id, const uint8_t* data, size_t size) {
     Reject(*stream, RejectReason::kBodyTooLarge);
     return 0;
   }
+  if (!Admit(*stream, stream->request.body.size() + size)) return 0;
   stream->request.body.append(reinterpret_cast<const char*>(data), size);
   return 0;
 }
@@ -512,11 +533,19 @@ void Http2Codec::Resume(Stream& stream) {
 }
 
 void Http2Codec::Reject(Stream& stream, RejectReason reason) {
-  log().info("connection {}: rejecting request on stream {} ({})", remote_address_, stream.id,
-             RejectReasonName(reason));
+  if (reason == RejectReason::kOverloaded) {
+    // Expected under load, and possibly many at once: counted, not logged one by one.
+    context_.refused_requests.fetch_add(1);
+    log().debug("connection {}: refusing stream {}, the server is at a limit", remote_address_,
+                stream.id);
+  } else {
+    log().info("connection {}: rejecting request on stream {} ({})", remote_address_, stream.id,
+               RejectReasonName(reason));
+  }
   stream.handed_up = true;
   stream.request.body.clear();
   stream.request.body.shrink_to_fit();
+  stream.lease.Release();
   HttpResponse response;
   try {
     response = context_.reject ? context_.reject(reason) : DefaultRejection(reason);

@@ -45,7 +45,9 @@ struct Http2Request {
 // false) run inline, which is safe because a ResponseWriter only posts to the strand.
 class Http2Codec {
  public:
-  Http2Codec(ServerContext& context, std::string remote_address, bool tls);
+  // `over_capacity`: the connection came in over the server's connection cap (see
+  // ConnectionSlot), so every request on it is refused and the peer is told to go away.
+  Http2Codec(ServerContext& context, std::string remote_address, bool tls, bool over_capacity);
   ~Http2Codec();
   Http2Codec(const Http2Codec&) = delete;
   Http2Codec& operator=(const Http2Codec&) = delete;
@@ -120,9 +122,18 @@ class Http2Codec {
   void Resume(Stream& stream);
   void FailPendingWrites(Stream& stream) noexcept;
 
+  // Admission control for one request: false (and the stream refused) when the connection is
+  // over capacity, or when its body of `total` bytes finds no room in the budgets.
+  bool Admit(Stream& stream, size_t total);
+
   ServerContext& context_;
   const std::string remote_address_;
   const bool tls_;
+  const bool over_capacity_;
+  // Request body bytes this connection's streams hold (options.max_connection_request_bytes):
+  // 128 concurrent streams of a 16 MiB body each would otherwise be 2 GiB on one connection.
+  ByteBudget request_bytes_;
+  bool refused_goaway_sent_ = false;
   nghttp2_session* session_ = nullptr;
   std::unordered_map<int32_t, std::unique_ptr<Stream>> streams_;
   std::vector<Http2Request> ready_;

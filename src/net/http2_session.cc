@@ -59,7 +59,7 @@ class Http2Session : public Connection,
         stream_(std::move(stream)),
         executor_(stream_.get_executor()),
         timer_(executor_),
-        codec_(*context_, remote_address_, kTls),
+        codec_(*context_, remote_address_, kTls, slot.over_capacity()),
         detected_(std::move(buffer)),
         slot_(std::move(slot)),
         read_buffer_(kReadBytes) {}

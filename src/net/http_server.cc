@@ -36,6 +36,7 @@ class HttpServer::Impl {
     context_->handler = std::move(handler);
     context_->reject = reject ? std::move(reject) : RejectionResponder(&DefaultRejection);
     context_->log = Logger("net");
+    context_->request_bytes.set_limit(context_->options.max_request_bytes_in_flight);
   }
 
   Status Start() {
@@ -71,6 +72,13 @@ class HttpServer::Impl {
 
   size_t InFlight() const { return context_->in_flight.load(); }
 
+  AdmissionStats Admission() const {
+    return AdmissionStats{.open_connections = context_->connections.size(),
+                          .request_bytes_in_flight = context_->request_bytes.used(),
+                          .refused_requests = context_->refused_requests.load(),
+                          .refused_connections = context_->refused_connections.load()};
+  }
+
   uint16_t port() const {
     std::lock_guard lock(lifecycle_mutex_);
     return listener_ ? listener_->port() : 0;
@@ -97,5 +105,7 @@ void HttpServer::Stop() { impl_->Stop(); }
 uint16_t HttpServer::port() const { return impl_->port(); }
 
 size_t HttpServer::InFlight() const { return impl_->InFlight(); }
+
+HttpServer::AdmissionStats HttpServer::Admission() const { return impl_->Admission(); }
 
 }  // namespace sluice::net

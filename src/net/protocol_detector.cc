@@ -51,8 +51,17 @@ void ProtocolDetector::Run() {
 
 void ProtocolDetector::Detect() {
   try {
-    slot_ = ConnectionSlot(&context_->connections, context_->connections.Add(weak_from_this()));
+    const uint64_t id = context_->connections.Add(weak_from_this());
+    const size_t open = context_->connections.size();
+    slot_ = ConnectionSlot(&context_->connections, id, open > context_->options.max_connections);
     if (context_->stopping.load()) return Close();
+    if (open > context_->ConnectionHardLimit()) {
+      // Even the connections kept for refusals are all taken: this one costs nothing more.
+      context_->refused_connections.fetch_add(1);
+      context_->log->debug("connection {}: {} connections open, closing at once", remote_address_,
+                           open);
+      return Close();
+    }
     stream_.expires_after(context_->options.read_timeout);
     stream_.async_read_some(buffer_.prepare(kFirstReadBytes),
                             [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {

@@ -164,6 +164,16 @@ net::HttpResponse Frontend::Reject(net::RejectReason reason) const {
     case net::RejectReason::kMalformed:
       status = Status(ErrorCode::kSerialization, "Malformed HTTP request.");
       break;
+    case net::RejectReason::kOverloaded: {
+      // A 503 that every SDK retries with backoff; Retry-After says how soon is reasonable.
+      net::HttpResponse response = ErrorResponse(
+          Status(ErrorCode::kUnavailable,
+                 "The server is at its limit of open connections or request bytes in flight. "
+                 "Retry the request after a short wait."),
+          FallbackCodec(), Envelope());
+      response.headers.emplace_back("Retry-After", "1");
+      return response;
+    }
   }
   return ErrorResponse(status, FallbackCodec(), Envelope());
 }

@@ -37,6 +37,9 @@ class OperatorSurface {
   net::HttpResponse Handle(const net::HttpRequest& request) const;
   // /health answers 200 only once the broker has recovered and the server listens.
   void SetReady(bool ready) { ready_ = ready; }
+  // The API server whose admission control /metrics reports (connections open, refusals);
+  // set once it listens, before SetReady(true).
+  void WatchApiServer(const net::HttpServer* server) { api_server_ = server; }
 
  private:
   std::string RenderMetrics() const;  // metrics.cc
@@ -46,6 +49,7 @@ class OperatorSurface {
   replication::ReplicatedStore& store_;
   const std::string token_;
   std::atomic<bool> ready_{false};
+  std::atomic<const net::HttpServer*> api_server_{nullptr};
 };
 
 }  // namespace sluice::admin

@@ -47,6 +47,8 @@ enum class RejectReason {
   kBodyTooLarge,    // Content-Length or the body read so far exceeds max_body_bytes
   kHeaderTooLarge,  // request line + headers (HTTP/2: the header list) exceed max_header_bytes
   kMalformed,       // not parseable as HTTP
+  // The server is at a limit (open connections, or request bytes in flight): try again soon.
+  kOverloaded,
 };
 using RejectionResponder = std::function<HttpResponse(RejectReason)>;
 
@@ -66,6 +68,16 @@ struct ServerOptions {
   size_t max_queued_response_bytes = 1 << 20;
   // HTTP/2: streams one connection may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS).
   uint32_t max_concurrent_streams = 128;
+  // Admission control, so that load beyond these costs a refusal rather than memory. Connections
+  // opened while this many are open are served only with kOverloaded refusals and closed after
+  // the first one (a few more are taken for that; past them a connection is closed at once).
+  size_t max_connections = 1024;
+  // Request body bytes held at once across all connections, from a request's headers (its
+  // Content-Length; the body limit when it has none) until its response is written. A request
+  // that would pass this is refused (kOverloaded) before its body is read.
+  size_t max_request_bytes_in_flight = 256 << 20;
+  // The same, for the streams of one HTTP/2 connection (at least max_body_bytes).
+  size_t max_connection_request_bytes = 32 << 20;
   std::filesystem::path tls_cert;  // PEM; both set, or both empty for plain HTTP only
   std::filesystem::path tls_key;
 };
@@ -97,6 +109,15 @@ class HttpServer {
   // does not wait for these; to drain on shutdown, Stop() and then poll until this is 0 or a
   // deadline passes. Any thread; a momentary value.
   size_t InFlight() const;
+  // Admission control so far: connections open now, requests refused as kOverloaded and
+  // connections closed at accept since the start. Any thread; momentary values.
+  struct AdmissionStats {
+    size_t open_connections = 0;
+    size_t request_bytes_in_flight = 0;
+    uint64_t refused_requests = 0;
+    uint64_t refused_connections = 0;
+  };
+  AdmissionStats Admission() const;
 
  private:
   class Impl;

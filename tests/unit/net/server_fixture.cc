@@ -32,10 +32,13 @@ void ServerFixture::SetUp() {
 
 void ServerFixture::TearDown() {
   std::vector<std::thread> answer_threads;
+  std::vector<std::pair<HttpRequest, std::shared_ptr<ResponseWriter>>> held;
   {
     std::lock_guard lock(state_mutex_);
     answer_threads.swap(answer_threads_);
+    held.swap(held_);
   }
+  held.clear();  // dropped unanswered: the responses are aborted
   for (auto& thread : answer_threads) thread.join();
   servers_.clear();
   work_.reset();
@@ -75,6 +78,11 @@ HttpServer* ServerFixture::StartServer(ServerOptions options) {
             response.status = 400;
             response.body = "rejected: malformed";
             break;
+          case RejectReason::kOverloaded:
+            response.status = 503;
+            response.headers.emplace_back("Retry-After", "1");
+            response.body = "rejected: overloaded";
+            break;
         }
         return response;
       });
@@ -83,6 +91,20 @@ HttpServer* ServerFixture::StartServer(ServerOptions options) {
   if (!status.ok()) return nullptr;
   servers_.push_back(std::move(server));
   return servers_.back().get();
+}
+
+size_t ServerFixture::HeldCount() {
+  std::lock_guard lock(state_mutex_);
+  return held_.size();
+}
+
+void ServerFixture::ReleaseHeld() {
+  std::vector<std::pair<HttpRequest, std::shared_ptr<ResponseWriter>>> held;
+  {
+    std::lock_guard lock(state_mutex_);
+    held.swap(held_);
+  }
+  for (auto& [request, writer] : held) SendResponse(*writer, Echo(request));
 }
 
 std::optional<HttpRequest> ServerFixture::LastRequest() {
@@ -183,6 +205,11 @@ void ServerFixture::Handle(HttpRequest request, std::shared_ptr<ResponseWriter> 
   if (target == "/async") return AnswerLater(std::move(request), std::move(writer), 50ms);
   if (target == "/slow") return AnswerLater(std::move(request), std::move(writer), 300ms);
   if (target == "/never") return;
+  if (target == "/hold") {
+    std::lock_guard lock(state_mutex_);
+    held_.emplace_back(std::move(request), std::move(writer));
+    return;
+  }
   if (target == "/throw") throw std::runtime_error("handler failure for the test");
   if (target == "/twice") {
     SendResponse(*writer, Echo(request));

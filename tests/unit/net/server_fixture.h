@@ -10,11 +10,12 @@
 // "<method> <target>\n<body>" with the request's x-echo header copied to the response.
 // Streaming targets: "/stream" streams "one", "two", "three" inline; "/stream-thread" streams
 // kThreadChunks chunks "<i>;" from another thread, each after the previous one was delivered;
+// "/hold" is answered (echoed) only when the test calls ReleaseHeld().
 // "/drop-mid" streams "partial" and drops the writer; "/short" declares 10 bytes and sends 3;
 // "/produce" streams kProduceChunks chunks of kProduceChunkBytes from another thread, waiting
 // for each delivery and noting in producer_stalled_ when one takes over 300 ms; "/flood" writes
 // kFloodChunks chunks of kProduceChunkBytes without waiting, counting deliveries and refusals.
-// Rejections answer 413 / 431 / 400 with body "rejected: <reason>".
+// Rejections answer 413 / 431 / 400 / 503 (with Retry-After) and body "rejected: <reason>".
 
 #include <atomic>
 #include <chrono>
@@ -45,6 +46,9 @@ class ServerFixture : public ::testing::Test {
   HttpServer* StartServer() { return StartServer(DefaultOptions()); }
 
   std::optional<HttpRequest> LastRequest();
+  // Requests to "/hold" waiting for their answer; ReleaseHeld answers them all.
+  size_t HeldCount();
+  void ReleaseHeld();
   // Polls `condition` every 10 ms for up to `limit`; whether it came true.
   template <class Condition>
   static bool Eventually(Condition condition,
@@ -88,8 +92,9 @@ class ServerFixture : public ::testing::Test {
   std::vector<std::thread> io_threads_;
   std::vector<std::unique_ptr<HttpServer>> servers_;
 
-  std::mutex state_mutex_;  // guards last_request_ and answer_threads_
+  std::mutex state_mutex_;  // guards last_request_, held_ and answer_threads_
   std::optional<HttpRequest> last_request_;
+  std::vector<std::pair<HttpRequest, std::shared_ptr<ResponseWriter>>> held_;
   std::vector<std::thread> answer_threads_;
 };
 
