@@ -1,37 +1,26 @@
 #include "sluice/admin/admin_token.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-
+#include <openssl/err.h>
 #include <openssl/rand.h>
 
+#include "sluice/common/durable_file.h"
+
 namespace sluice::admin {
-namespace {
-
-Status Problem(const std::string& what, const std::filesystem::path& path) {
-  return Status(ErrorCode::kInternal, what + " " + path.string() + ": " + std::strerror(errno));
-}
-
-}  // namespace
-
 Result<std::string> LoadOrCreateAdminToken(const std::filesystem::path& path) {
-  if (std::ifstream in(path); in) {
-    std::string token;
-    std::getline(in, token);
+  auto existing = ReadFileIfExists(path);
+  if (!existing.ok()) return existing.status();
+  if (*existing) {
+    std::string token = (*existing)->substr(0, (*existing)->find('\n'));
     if (token.size() < 16) {
       return Status(ErrorCode::kInvalidArgument,
                     "admin token file " + path.string() + " holds fewer than 16 characters");
     }
     return token;
   }
-  std::error_code ec;
-  std::filesystem::create_directories(path.parent_path(), ec);
+  SLUICE_RETURN_IF_ERROR(CreatePrivateDirectory(path.parent_path()));
   unsigned char random[32];
   if (RAND_bytes(random, sizeof(random)) != 1) {
+    ERR_clear_error();
     return Status(ErrorCode::kInternal, "no randomness for the admin token");
   }
   static constexpr char kHex[] = "0123456789abcdef";
@@ -40,12 +29,8 @@ Result<std::string> LoadOrCreateAdminToken(const std::filesystem::path& path) {
     token.push_back(kHex[byte >> 4]);
     token.push_back(kHex[byte & 0xf]);
   }
-  // O_EXCL: two brokers starting on one data dir cannot both write a token.
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return Problem("cannot create admin token file", path);
-  std::string line = token + "\n";
-  bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
-  if (::close(fd) != 0 || !written) return Problem("cannot write admin token file", path);
+  // IfPresent::kFail: two brokers starting on one data dir cannot both write a token.
+  SLUICE_RETURN_IF_ERROR(WriteFileDurably(path, token + "\n", 0600, IfPresent::kFail));
   return token;
 }
 

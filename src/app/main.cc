@@ -14,6 +14,7 @@
 #include "sluice/admin/operator_surface.h"
 #include "sluice/api/api.h"
 #include "sluice/broker/broker.h"
+#include "sluice/common/durable_file.h"
 #include "sluice/common/log.h"
 #include "sluice/net/http_server.h"
 #include "sluice/protocol/frontend.h"
@@ -46,11 +47,9 @@ bool IsLoopback(const std::string& host) {
 int Run(const Config& config) {
   namespace fs = std::filesystem;
   const fs::path data_dir = config.data_dir;
-  std::error_code ec;
-  fs::create_directories(data_dir, ec);
-  if (ec)
-    return Fail("cannot create data directory " + data_dir.string(),
-                Status(ErrorCode::kInternal, ec.message()));
+  // 0700: the directory holds the iterator secret, the admin token and the TLS key.
+  if (Status created = CreatePrivateDirectory(data_dir); !created.ok())
+    return Fail("data directory", created);
 
   net::ServerOptions server_options;
   SetAddress(config.listen, server_options);

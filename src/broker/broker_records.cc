@@ -378,7 +378,9 @@ Result<GetRecordsResult> Broker::GetRecords(const std::string& iterator,
     return result;
   }
   position->issued_ms = now;
-  result.next_iterator = iterators_.Encode(*position);
+  auto next = iterators_.Encode(*position);
+  if (!next.ok()) return next.status();
+  result.next_iterator = std::move(*next);
   return result;
 }
 

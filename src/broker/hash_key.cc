@@ -1,6 +1,7 @@
 #include "sluice/broker/hash_key.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include <openssl/evp.h>
 
@@ -38,7 +39,13 @@ std::optional<HashKey> HashKeyFromDecimal(std::string_view text) {
 HashKey HashKeyForPartitionKey(std::string_view partition_key) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  EVP_Digest(partition_key.data(), partition_key.size(), digest, &length, EVP_md5(), nullptr);
+  if (EVP_Digest(partition_key.data(), partition_key.size(), digest, &length, EVP_md5(), nullptr) !=
+          1 ||
+      length != 16) {
+    // Only an allocation failure inside OpenSSL gets here; there is no shard to pick without
+    // the hash. The request handler turns the exception into an InternalFailure answer.
+    throw std::runtime_error("MD5 of a partition key failed");
+  }
   Uint128 key = 0;
   for (unsigned int i = 0; i < 16; ++i) key = (key << 8) | digest[i];
   return HashKey{key};

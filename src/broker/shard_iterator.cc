@@ -1,13 +1,15 @@
 #include "sluice/broker/shard_iterator.h"
 
-#include <fstream>
+#include <algorithm>
 #include <memory>
-#include <system_error>
+#include <string>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "sluice/common/base64.h"
+#include "sluice/common/durable_file.h"
 
 namespace sluice::broker {
 namespace {
@@ -61,7 +63,7 @@ class Reader {
 
 }  // namespace
 
-std::string IteratorCodec::Encode(const IteratorPosition& position) const {
+Result<std::string> IteratorCodec::Encode(const IteratorPosition& position) const {
   std::string plain;
   plain.push_back(static_cast<char>(kPlainVersion));
   PutInt(plain, static_cast<uint64_t>(position.issued_ms), 8);
@@ -80,17 +82,22 @@ std::string IteratorCodec::Encode(const IteratorPosition& position) const {
   }
 
   unsigned char nonce[kNonceBytes];
-  RAND_bytes(nonce, sizeof(nonce));
   std::string cipher(plain.size(), '\0');
   unsigned char tag[kTagBytes];
   CipherContext ctx(EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free);
   int written = 0;
-  EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key_.data(), nonce);
-  EVP_EncryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(cipher.data()), &written,
-                    reinterpret_cast<const unsigned char*>(plain.data()),
-                    static_cast<int>(plain.size()));
-  EVP_EncryptFinal_ex(ctx.get(), nullptr, &written);
-  EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes, tag);
+  int finished = 0;
+  // A nonce must never repeat under one key: without fresh randomness there is no iterator.
+  if (RAND_bytes(nonce, sizeof(nonce)) != 1 || !ctx ||
+      EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key_.data(), nonce) != 1 ||
+      EVP_EncryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(cipher.data()), &written,
+                        reinterpret_cast<const unsigned char*>(plain.data()),
+                        static_cast<int>(plain.size())) != 1 ||
+      EVP_EncryptFinal_ex(ctx.get(), nullptr, &finished) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes, tag) != 1) {
+    ERR_clear_error();
+    return Status(ErrorCode::kInternal, "cannot encrypt a shard iterator (OpenSSL failed)");
+  }
 
   std::string raw(reinterpret_cast<const char*>(kHeader), sizeof(kHeader));
   raw.append(reinterpret_cast<const char*>(nonce), sizeof(nonce));
@@ -142,29 +149,26 @@ std::optional<IteratorPosition> IteratorCodec::Decode(std::string_view text) con
 
 Result<IteratorCodec::Key> LoadOrCreateIteratorKey(const std::filesystem::path& path) {
   IteratorCodec::Key key{};
-  std::ifstream in(path, std::ios::binary);
-  if (in) {
-    in.read(reinterpret_cast<char*>(key.data()), key.size());
-    if (in.gcount() != static_cast<std::streamsize>(key.size())) {
-      return Status(ErrorCode::kInternal, "iterator secret " + path.string() + " is truncated");
+  auto existing = ReadFileIfExists(path);
+  if (!existing.ok()) return existing.status();
+  if (*existing) {
+    if ((*existing)->size() != key.size()) {
+      return Status(ErrorCode::kInternal, "iterator secret " + path.string() + " holds " +
+                                              std::to_string((*existing)->size()) + " bytes, not " +
+                                              std::to_string(key.size()) +
+                                              "; restore it from a backup");
     }
+    std::copy((*existing)->begin(), (*existing)->end(), key.begin());
     return key;
   }
-  std::error_code ec;
-  std::filesystem::create_directories(path.parent_path(), ec);
+  SLUICE_RETURN_IF_ERROR(CreatePrivateDirectory(path.parent_path()));
   if (RAND_bytes(key.data(), static_cast<int>(key.size())) != 1) {
+    ERR_clear_error();
     return Status(ErrorCode::kInternal, "no randomness for the iterator secret");
   }
-  std::string temp = path.string() + ".tmp";
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(key.data()), key.size());
-    if (!out) return Status(ErrorCode::kInternal, "cannot write iterator secret " + temp);
-  }
-  std::filesystem::permissions(
-      temp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
-  std::filesystem::rename(temp, path, ec);
-  if (ec) return Status(ErrorCode::kInternal, "cannot write iterator secret " + path.string());
+  SLUICE_RETURN_IF_ERROR(WriteFileDurably(
+      path, std::string_view(reinterpret_cast<const char*>(key.data()), key.size()), 0600,
+      IfPresent::kFail));
   return key;
 }
 

@@ -19,6 +19,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "sluice/common/durable_file.h"
 #include "sluice/common/log.h"
 #include "sluice/net/http_server.h"
 
@@ -103,41 +104,6 @@ Result<X509Ptr> MakeCertificate(EVP_PKEY* key) {
   return cert;
 }
 
-// Writes `pem` to `path` through a temporary file in the same directory and a rename, so a
-// crash never leaves a half-written file under the final name.
-Status WriteFileAtomically(const fs::path& path, const std::string& pem, mode_t mode) {
-  const fs::path temporary = path.string() + ".tmp";
-  auto failure = [&](std::string_view step) {
-    std::string message =
-        "cannot write " + path.string() + " (" + std::string(step) + "): " + std::strerror(errno);
-    ::unlink(temporary.c_str());
-    return Status(ErrorCode::kInternal, message);
-  };
-  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) return failure("open");
-  if (::fchmod(fd, mode) != 0) {
-    ::close(fd);
-    return failure("chmod");
-  }
-  size_t written = 0;
-  while (written < pem.size()) {
-    ssize_t n = ::write(fd, pem.data() + written, pem.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      ::close(fd);
-      return failure("write");
-    }
-    written += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    ::close(fd);
-    return failure("fsync");
-  }
-  if (::close(fd) != 0) return failure("close");
-  if (::rename(temporary.c_str(), path.c_str()) != 0) return failure("rename");
-  return Status::Ok();
-}
-
 // The PEM text a writer produces into a memory BIO.
 template <class Writer>
 Result<std::string> ToPem(Writer write, std::string_view what) {
@@ -151,13 +117,7 @@ Result<std::string> ToPem(Writer write, std::string_view what) {
 
 Status CreateParent(const fs::path& path) {
   if (!path.has_parent_path()) return Status::Ok();
-  std::error_code ec;
-  fs::create_directories(path.parent_path(), ec);
-  if (ec) {
-    return Status(ErrorCode::kInternal,
-                  "cannot create directory " + path.parent_path().string() + ": " + ec.message());
-  }
-  return Status::Ok();
+  return CreatePrivateDirectory(path.parent_path());
 }
 
 }  // namespace
@@ -167,13 +127,19 @@ Status EnsureSelfSignedCertificate(const fs::path& cert, const fs::path& key) {
   const bool have_cert = fs::exists(cert, ec);
   const bool have_key = fs::exists(key, ec);
   if (have_cert && have_key) return Status::Ok();
-  if (have_cert != have_key) {
-    const fs::path& present = have_cert ? cert : key;
-    const fs::path& missing = have_cert ? key : cert;
-    return Status(ErrorCode::kInternal, "TLS file " + present.string() + " exists but " +
-                                            missing.string() +
+  if (have_cert) {
+    // Never ours alone (the key is written first): someone put it there, so it is not replaced.
+    return Status(ErrorCode::kInternal, "TLS file " + cert.string() + " exists but " +
+                                            key.string() +
                                             " does not; provide both or remove it to have a "
                                             "self-signed pair generated");
+  }
+  if (have_key) {
+    // What a crash between writing the key and the certificate leaves: a new pair replaces it.
+    Logger("net")->warn(
+        "TLS key {} has no certificate {} (an interrupted first start?); "
+        "generating a new self-signed pair",
+        key.string(), cert.string());
   }
 
   SLUICE_RETURN_IF_ERROR(CreateParent(cert));
@@ -196,8 +162,8 @@ Status EnsureSelfSignedCertificate(const fs::path& cert, const fs::path& key) {
   if (!cert_pem.ok()) return cert_pem.status();
 
   // The key first: a crash in between leaves a lone key, which the check above reports.
-  SLUICE_RETURN_IF_ERROR(WriteFileAtomically(key, *key_pem, 0600));
-  SLUICE_RETURN_IF_ERROR(WriteFileAtomically(cert, *cert_pem, 0644));
+  SLUICE_RETURN_IF_ERROR(WriteFileDurably(key, *key_pem, 0600, IfPresent::kReplace));
+  SLUICE_RETURN_IF_ERROR(WriteFileDurably(cert, *cert_pem, 0644, IfPresent::kReplace));
   Logger("net")->info("generated a self-signed TLS certificate {} (key {})", cert.string(),
                       key.string());
   return Status::Ok();

@@ -50,7 +50,9 @@ Result<std::unique_ptr<ssl::context>> MakeServerTlsContext(const std::filesystem
   auto context = std::make_unique<ssl::context>(ssl::context::tls_server);
   context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                        ssl::context::no_sslv3 | ssl::context::single_dh_use);
-  SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
+  if (SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION) != 1) {
+    return Status(ErrorCode::kInternal, "cannot require TLS 1.2 or later (OpenSSL refused)");
+  }
   // Client-initiated renegotiation costs the server a handshake per request; nobody needs it.
   SSL_CTX_set_options(context->native_handle(), SSL_OP_NO_RENEGOTIATION);
 

@@ -35,7 +35,9 @@ class IteratorCodec {
   using Key = std::array<unsigned char, 32>;
   explicit IteratorCodec(const Key& key) : key_(key) {}
 
-  std::string Encode(const IteratorPosition& position) const;
+  // kInternal only when OpenSSL fails (no randomness for the nonce, say): an iterator is never
+  // made with a nonce that may repeat.
+  Result<std::string> Encode(const IteratorPosition& position) const;
   // nullopt for anything not produced by Encode with the same key. Surrounding double quotes
   // are tolerated, as AWS does.
   std::optional<IteratorPosition> Decode(std::string_view text) const;
@@ -44,7 +46,9 @@ class IteratorCodec {
   Key key_;
 };
 
-// Reads the iterator secret from `path`, creating it (32 random bytes, mode 0600) if missing.
+// Reads the iterator secret from `path`, creating it (32 random bytes, mode 0600 from the first
+// moment, written durably) if nothing is there. A secret that exists but cannot be read, or has
+// the wrong size, is an error: replacing it would invalidate every iterator handed out.
 Result<IteratorCodec::Key> LoadOrCreateIteratorKey(const std::filesystem::path& path);
 
 }  // namespace sluice::broker

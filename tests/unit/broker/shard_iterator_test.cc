@@ -1,6 +1,7 @@
 #include "sluice/broker/shard_iterator.h"
 
 #include <filesystem>
+#include <fstream>
 
 #include <gtest/gtest.h>
 
@@ -22,7 +23,7 @@ IteratorPosition Sample() {
 
 TEST(ShardIteratorTest, RoundTrips) {
   IteratorCodec codec(KeyOf(7));
-  auto decoded = codec.Decode(codec.Encode(Sample()));
+  auto decoded = codec.Decode(*codec.Encode(Sample()));
   ASSERT_TRUE(decoded);
   EXPECT_EQ(decoded->account, "000000000000");
   EXPECT_EQ(decoded->region, "us-east-1");
@@ -38,7 +39,7 @@ TEST(ShardIteratorTest, LooksLikeAnAwsIterator) {
   for (std::string name : {std::string("s"), std::string(128, 'n')}) {
     IteratorPosition position = Sample();
     position.stream_name = name;
-    std::string text = codec.Encode(position);
+    std::string text = *codec.Encode(position);
     EXPECT_LE(text.size(), 512u);
     auto raw = Base64Decode(text);
     ASSERT_TRUE(raw);
@@ -50,12 +51,12 @@ TEST(ShardIteratorTest, LooksLikeAnAwsIterator) {
 
 TEST(ShardIteratorTest, ToleratesSurroundingQuotes) {
   IteratorCodec codec(KeyOf(7));
-  EXPECT_TRUE(codec.Decode("\"" + codec.Encode(Sample()) + "\""));
+  EXPECT_TRUE(codec.Decode("\"" + *codec.Encode(Sample()) + "\""));
 }
 
 TEST(ShardIteratorTest, RejectsTamperingAndForeignKeys) {
   IteratorCodec codec(KeyOf(7));
-  std::string text = codec.Encode(Sample());
+  std::string text = *codec.Encode(Sample());
   auto raw = *Base64Decode(text);
   for (size_t i = 8; i < raw.size(); i += 13) {
     std::string tampered = raw;
@@ -70,7 +71,7 @@ TEST(ShardIteratorTest, RejectsTamperingAndForeignKeys) {
 
 TEST(ShardIteratorTest, EncodingsDifferEvenForTheSamePosition) {
   IteratorCodec codec(KeyOf(7));
-  EXPECT_NE(codec.Encode(Sample()), codec.Encode(Sample()));  // fresh nonce each time
+  EXPECT_NE(*codec.Encode(Sample()), *codec.Encode(Sample()));  // fresh nonce each time
 }
 
 TEST(ShardIteratorTest, SecretIsCreatedOnceAndKept) {
@@ -82,7 +83,24 @@ TEST(ShardIteratorTest, SecretIsCreatedOnceAndKept) {
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(*first, *second);
   auto perms = std::filesystem::status(dir / "iterator.key").permissions();
-  EXPECT_EQ(perms & std::filesystem::perms::others_read, std::filesystem::perms::none);
+  EXPECT_EQ(perms, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  std::filesystem::remove_all(dir);
+}
+
+// Replacing a secret that exists would invalidate every iterator handed out: a damaged or
+// unreadable one stops the broker with a clear error instead, and is left as it was.
+TEST(ShardIteratorTest, ASecretThatCannotBeUsedIsNeverReplaced) {
+  auto dir = std::filesystem::temp_directory_path() / ("sluice-key2-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "short.key") << "only a few bytes";
+  auto short_key = LoadOrCreateIteratorKey(dir / "short.key");
+  ASSERT_FALSE(short_key.ok());
+  EXPECT_NE(short_key.status().message().find("short.key"), std::string::npos);
+  EXPECT_EQ(std::filesystem::file_size(dir / "short.key"), 16u);
+  std::filesystem::create_directory(dir / "unreadable.key");
+  EXPECT_FALSE(LoadOrCreateIteratorKey(dir / "unreadable.key").ok());
+  EXPECT_TRUE(std::filesystem::is_directory(dir / "unreadable.key"));
   std::filesystem::remove_all(dir);
 }
 

@@ -102,7 +102,23 @@ TEST_F(SelfSignedTest, IsIdempotentAndSerialsDiffer) {
   EXPECT_NE(ReadFile(dir_ / "b" / "cert.pem"), cert_pem);
 }
 
-TEST_F(SelfSignedTest, OneFileWithoutTheOtherIsAnError) {
+// A key alone is what a crash between writing the key and the certificate leaves: the next start
+// generates a new pair instead of refusing to start.
+TEST_F(SelfSignedTest, ALoneKeyIsReplacedByANewPair) {
+  const fs::path cert = dir_ / "cert.pem";
+  const fs::path key = dir_ / "key.pem";
+  std::ofstream(key) << "half of an interrupted first start";
+  ASSERT_TRUE(EnsureSelfSignedCertificate(cert, key).ok());
+  EXPECT_NE(ReadFile(key).find("BEGIN PRIVATE KEY"), std::string::npos);
+  EXPECT_NE(ReadFile(cert).find("BEGIN CERTIFICATE"), std::string::npos);
+  EXPECT_EQ(fs::status(key).permissions(), fs::perms::owner_read | fs::perms::owner_write);
+  for (const auto& entry : fs::directory_iterator(dir_)) {
+    EXPECT_EQ(entry.path().string().find(".tmp"), std::string::npos) << entry.path();
+  }
+}
+
+// A certificate alone is never ours (the key is written first): someone put it there.
+TEST_F(SelfSignedTest, ACertificateWithoutItsKeyIsAnError) {
   const fs::path cert = dir_ / "cert.pem";
   const fs::path key = dir_ / "key.pem";
   std::ofstream(cert) << "not really a certificate";
