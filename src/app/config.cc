@@ -33,6 +33,14 @@ const std::vector<Setting>& Settings() {
        "bearer token the operator port's POST routes require (empty: generated into "
        "<data-dir>/admin.token, mode 0600)",
        &Config::admin_token},
+      {"auth",
+       "none (signatures read for shape and region only) or sigv4 (every API call's SigV4 "
+       "signature verified against --credentials-file; the access key picks the account)",
+       &Config::auth},
+      {"credentials-file",
+       "JSON list of {access_key_id, secret_access_key, account_id, session_token (optional)} "
+       "that --auth sigv4 accepts",
+       &Config::credentials_file},
       {"data-dir", "directory for the storage nodes, TLS material and secrets", &Config::data_dir},
       {"tls-cert", "PEM certificate (empty: self-signed, generated into <data-dir>/tls/)",
        &Config::tls_cert},
@@ -140,6 +148,14 @@ Status CheckValues(const Config& config) {
   }
   if (config.listen.rfind(':') == std::string::npos) {
     return Status(ErrorCode::kInvalidArgument, "listen must be HOST:PORT");
+  }
+  if (config.auth != "none" && config.auth != "sigv4") {
+    return Status(ErrorCode::kInvalidArgument, "auth must be none or sigv4");
+  }
+  if (config.auth == "sigv4" && config.credentials_file.empty()) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "auth sigv4 needs --credentials-file (SLUICE_CREDENTIALS_FILE) naming the "
+                  "access keys it accepts");
   }
   if (config.enforce_limits != "true" && config.enforce_limits != "false") {
     return Status(ErrorCode::kInvalidArgument, "enforce-limits must be true or false");

@@ -15,7 +15,9 @@ namespace sluice::app {
 struct Config {
   std::string listen = "127.0.0.1:4567";
   std::string admin_listen = "127.0.0.1:4568";  // the operator port; "off": none
-  std::string admin_token;  // empty: <data-dir>/admin.token, generated on first start
+  std::string admin_token;       // empty: <data-dir>/admin.token, generated on first start
+  std::string auth = "none";     // "sigv4": verify signatures against credentials_file
+  std::string credentials_file;  // JSON list of access keys, secrets and accounts
   std::string data_dir = "./data";
   std::string tls_cert;  // empty: <data-dir>/tls/cert.pem, generated on first start
   std::string tls_key;   // empty: <data-dir>/tls/key.pem

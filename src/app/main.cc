@@ -96,8 +96,15 @@ int Run(const Config& config) {
     return Fail("recovering streams", recovered);
 
   api::Api api(broker);
-  protocol::FrontendOptions frontend_options{config.account_id, config.region,
-                                             static_cast<size_t>(config.max_body_bytes)};
+  protocol::FrontendOptions frontend_options;
+  frontend_options.account_id = config.account_id;
+  frontend_options.default_region = config.region;
+  frontend_options.max_body_bytes = static_cast<size_t>(config.max_body_bytes);
+  if (config.auth == "sigv4") {
+    auto authenticator = protocol::LoadAuthenticator(config.credentials_file);
+    if (!authenticator.ok()) return Fail("--auth sigv4", authenticator.status());
+    frontend_options.authenticator = std::move(*authenticator);
+  }
   protocol::Frontend frontend(api, frontend_options);
   std::string admin_token = config.admin_token;
   if (admin_token.empty() && config.admin_listen != "off") {
@@ -144,10 +151,11 @@ int Run(const Config& config) {
           config.admin_listen);
     }
   }
-  if (!IsLoopback(server_options.host)) {
+  if (!IsLoopback(server_options.host) && config.auth == "none") {
     Logger("app")->warn(
-        "the API listens beyond loopback on {} and signatures are not verified: "
-        "anyone who reaches the port can read and delete every stream",
+        "the API listens beyond loopback on {} and signatures are not verified (--auth none): "
+        "anyone who reaches the port can read and delete every stream; start with --auth sigv4 "
+        "--credentials-file PATH to verify them",
         config.listen);
   }
   operator_surface.WatchApiServer(&server);
@@ -155,9 +163,9 @@ int Run(const Config& config) {
   std::string admin_port = admin_server ? std::to_string(admin_server->port()) : "off";
   Logger("app")->info(
       "Sluice listening on {}:{} (HTTP and HTTPS), operator port {}, data in {}, {} of {} nodes "
-      "for a quorum",
+      "for a quorum, auth {}",
       server_options.host, server.port(), admin_port, data_dir.string(), config.quorum,
-      config.nodes);
+      config.nodes, config.auth);
 
   // SIGINT/SIGTERM: a graceful shutdown, on a thread of its own so the io_context keeps serving
   // while it waits (the work guard keeps io.run() going once the listener and idle connections

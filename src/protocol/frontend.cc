@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "protocol/authenticator.h"
 #include "protocol/credentials.h"
 #include "protocol/envelope.h"
 #include "protocol/error_response.h"
@@ -97,22 +98,30 @@ void Frontend::Handle(net::HttpRequest request, std::shared_ptr<net::ResponseWri
     net::SendResponse(*writer, ErrorResponse(status, *codec, envelope));
   };
   if (!known) return fail(Status(ErrorCode::kUnknownOperation, ""));
+  api::RequestContext context;
+  context.request_id = envelope.request_id();
+  // Under sigv4 nothing of the body is looked at before the signature holds.
+  if (options_.authenticator != nullptr) {
+    auto principal = options_.authenticator->Authenticate(request);
+    if (!principal.ok()) return fail(principal.status());
+    context.caller.account = principal->account_id;
+    context.caller.region = principal->region;
+  }
   const api::ApiModel& model = api::ApiModel::Get();
   auto input = codec->DecodeRequest(model.Input(operation), request.body);
   if (!input.ok()) return fail(input.status());
-  auto credentials = ReadCredentials(request);
-  if (!credentials.ok()) return fail(credentials.status());
-
-  api::RequestContext context;
-  context.request_id = envelope.request_id();
-  // A 12-digit access key id names the account (handy for multi-tenant tests); any other key
-  // acts in the configured account.
-  const std::string& key = credentials->access_key_id;
-  bool numeric_key = key.size() == 12 &&
-                     std::all_of(key.begin(), key.end(), [](char c) { return std::isdigit(c); });
-  context.caller.account = numeric_key ? key : options_.account_id;
-  context.caller.region =
-      credentials->region.empty() ? options_.default_region : credentials->region;
+  if (options_.authenticator == nullptr) {
+    auto credentials = ReadCredentials(request);
+    if (!credentials.ok()) return fail(credentials.status());
+    // A 12-digit access key id names the account (handy for multi-tenant tests); any other key
+    // acts in the configured account.
+    const std::string& key = credentials->access_key_id;
+    bool numeric_key = key.size() == 12 &&
+                       std::all_of(key.begin(), key.end(), [](char c) { return std::isdigit(c); });
+    context.caller.account = numeric_key ? key : options_.account_id;
+    context.caller.region =
+        credentials->region.empty() ? options_.default_region : credentials->region;
+  }
 
   OperationCounters* counters = counters_.find(operation)->second.get();
   counters->requests.fetch_add(1, std::memory_order_relaxed);

@@ -3,7 +3,6 @@
 #include <string_view>
 
 namespace sluice::protocol {
-namespace {
 
 std::string PercentDecode(std::string_view text) {
   std::string out;
@@ -27,8 +26,6 @@ std::string PercentDecode(std::string_view text) {
   }
   return out;
 }
-
-}  // namespace
 
 std::map<std::string, std::string> QueryParameters(const std::string& target) {
   std::map<std::string, std::string> params;

@@ -167,9 +167,19 @@ class SluiceServer:
     """One sluice process on 127.0.0.1:<free port> with its own data directory, and its operator
     port on another free loopback port, guarded by a token of its own."""
 
-    def __init__(self, create_ms=0, delete_ms=0, update_ms=0, extra_args=(), name="sluice"):
+    def __init__(self, create_ms=0, delete_ms=0, update_ms=0, extra_args=(), name="sluice",
+                 credentials=None):
+        """`credentials`: a list of {"access_key_id", "secret_access_key", "account_id",
+        "session_token" (optional)}; when given, it is written to <root>/credentials.json and
+        the server runs with --auth sigv4 --credentials-file pointing at it."""
         self.binary = find_binary()
         self.root = tempfile.mkdtemp(prefix=f"sluice-it-{name}-")
+        if credentials is not None:
+            self.credentials_file = os.path.join(self.root, "credentials.json")
+            with open(self.credentials_file, "w") as f:
+                json.dump(credentials, f)
+            extra_args = ("--auth", "sigv4", "--credentials-file", self.credentials_file,
+                          *extra_args)
         self.data_dir = os.path.join(self.root, "data")
         self.log_path = os.path.join(self.root, "server.log")
         self.port = free_port()
@@ -341,7 +351,8 @@ class SluiceServer:
     def endpoint(self, https=False):
         return f"{'https' if https else 'http'}://127.0.0.1:{self.port}"
 
-    def boto3_client(self, https=False, region=REGION, access_key=ACCESS_KEY, **config):
+    def boto3_client(self, https=False, region=REGION, access_key=ACCESS_KEY,
+                     secret_key=SECRET_KEY, session_token=None, **config):
         options = {"retries": {"total_max_attempts": 1, "mode": "standard"},
                    "connect_timeout": 10, "read_timeout": 60}
         options.update(config)
@@ -351,13 +362,15 @@ class SluiceServer:
                 endpoint_url=self.endpoint(https),
                 region_name=region,
                 aws_access_key_id=access_key,
-                aws_secret_access_key=SECRET_KEY,
+                aws_secret_access_key=secret_key,
+                aws_session_token=session_token,
                 verify=False,
                 config=Config(**options),
             )
 
-    def cli(self, args, v2=False, https=False, check=True, timeout=CLI_TIMEOUT_S):
-        """Runs `aws kinesis <args>`; returns the parsed JSON output (None when empty).
+    def cli(self, args, v2=False, https=False, check=True, timeout=CLI_TIMEOUT_S, env=None):
+        """Runs `aws kinesis <args>`; returns the parsed JSON output (None when empty). `env`
+        overrides variables of client_env() (AWS_SECRET_ACCESS_KEY, say).
 
         Raises CliError when the CLI exits non-zero (unless check=False: then returns it)."""
         exe = CLI_V2 if v2 else CLI_V1
@@ -372,8 +385,8 @@ class SluiceServer:
         if v2:
             cmd.append("--no-cli-pager")
         cmd += ["kinesis", *args]
-        proc = subprocess.run(cmd, env=client_env(), capture_output=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL)
+        proc = subprocess.run(cmd, env={**client_env(), **(env or {})}, capture_output=True,
+                              timeout=timeout, stdin=subprocess.DEVNULL)
         stdout = proc.stdout.decode("utf-8", "replace")
         stderr = proc.stderr.decode("utf-8", "replace")
         if proc.returncode != 0:

@@ -3,6 +3,8 @@
 // exits non-zero with a message on the first thing that is not as AWS would answer.
 //
 //	go run kinesis_client.go -endpoint http://127.0.0.1:PORT -stream NAME -scenario roundtrip|subscribe
+//	go run kinesis_client.go -endpoint ... -access-key AK -secret-key SK -scenario refused \
+//	    -expect-code InvalidSignatureException -expect-message "..."
 package main
 
 import (
@@ -22,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+	"github.com/aws/smithy-go"
 )
 
 func fail(format string, args ...interface{}) {
@@ -35,7 +38,7 @@ func check(err error, what string) {
 	}
 }
 
-func newClient(endpoint string) *kinesis.Client {
+func newClient(endpoint, accessKey, secretKey string) *kinesis.Client {
 	// The SDK's own buildable client, as a default program gets it; only certificate checking is
 	// off, for the self-signed certificate of the https endpoint.
 	httpClient := awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
@@ -46,11 +49,13 @@ func newClient(endpoint string) *kinesis.Client {
 	})
 	return kinesis.New(kinesis.Options{
 		Region:      "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDLOCAL", "secret", ""),
+		Credentials: credentials.NewStaticCredentialsProvider(accessKey, secretKey, ""),
 		HTTPClient:  httpClient,
 		EndpointResolver: kinesis.EndpointResolverFunc(
 			func(region string, options kinesis.EndpointResolverOptions) (aws.Endpoint, error) {
-				return aws.Endpoint{URL: endpoint}, nil
+				// SigningRegion: without it the SDK signs a scope with an empty region, which
+				// AWS (and Sluice) refuse.
+				return aws.Endpoint{URL: endpoint, SigningRegion: region}, nil
 			}),
 	})
 }
@@ -204,19 +209,38 @@ func subscribe(ctx context.Context, client *kinesis.Client, stream string) {
 	}
 }
 
+// refused: the call must fail with the service's error code and message (a wrong secret, say).
+func refused(ctx context.Context, client *kinesis.Client, code, message string) {
+	_, err := client.ListStreams(ctx, &kinesis.ListStreamsInput{})
+	var apiErr smithy.APIError
+	if err == nil || !errors.As(err, &apiErr) {
+		fail("ListStreams: want %s, got %v", code, err)
+	}
+	if apiErr.ErrorCode() != code || apiErr.ErrorMessage() != message {
+		fail("ListStreams: want %s %q, got %s %q", code, message, apiErr.ErrorCode(),
+			apiErr.ErrorMessage())
+	}
+}
+
 func main() {
 	endpoint := flag.String("endpoint", "", "http(s)://127.0.0.1:PORT")
 	stream := flag.String("stream", "go-sdk", "stream name")
-	scenario := flag.String("scenario", "roundtrip", "roundtrip or subscribe")
+	scenario := flag.String("scenario", "roundtrip", "roundtrip, subscribe or refused")
+	accessKey := flag.String("access-key", "AKIDLOCAL", "access key id to sign with")
+	secretKey := flag.String("secret-key", "secret", "secret access key to sign with")
+	expectCode := flag.String("expect-code", "", "refused: the error code expected")
+	expectMessage := flag.String("expect-message", "", "refused: the error message expected")
 	flag.Parse()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	client := newClient(*endpoint)
+	client := newClient(*endpoint, *accessKey, *secretKey)
 	switch *scenario {
 	case "roundtrip":
 		roundtrip(ctx, client, *stream)
 	case "subscribe":
 		subscribe(ctx, client, *stream)
+	case "refused":
+		refused(ctx, client, *expectCode, *expectMessage)
 	default:
 		fail("unknown scenario %s", *scenario)
 	}

@@ -55,6 +55,24 @@ TEST(ConfigTest, OperatorPortSettingsAreChecked) {
   EXPECT_FALSE(LoadConfig(3, short_token, envp, help).ok());
 }
 
+TEST(ConfigTest, AuthSettingsAreChecked) {
+  bool help = false;
+  const char* envp[] = {"SLUICE_AUTH=sigv4", "SLUICE_CREDENTIALS_FILE=/etc/creds.json", nullptr};
+  const char* none[] = {"sluice"};
+  auto config = LoadConfig(1, none, envp, help);
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->auth, "sigv4");
+  EXPECT_EQ(config->credentials_file, "/etc/creds.json");
+  const char* no_env[] = {nullptr};
+  EXPECT_EQ(LoadConfig(1, none, no_env, help)->auth, "none");
+  const char* bogus[] = {"sluice", "--auth", "basic"};
+  EXPECT_EQ(LoadConfig(3, bogus, no_env, help).status().message(), "auth must be none or sigv4");
+  const char* no_file[] = {"sluice", "--auth", "sigv4"};
+  EXPECT_EQ(LoadConfig(3, no_file, no_env, help).status().message(),
+            "auth sigv4 needs --credentials-file (SLUICE_CREDENTIALS_FILE) naming the access keys "
+            "it accepts");
+}
+
 TEST(ConfigTest, BadInputIsExplained) {
   bool help = false;
   const char* envp[] = {nullptr};

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 namespace sluice::protocol {
 namespace {
 
@@ -53,6 +55,44 @@ TEST(CredentialsTest, PresignedQueryWorksAndBothFormsConflict) {
   EXPECT_EQ(both.status().code(), ErrorCode::kInvalidSignature);
   auto partial = ReadCredentials(WithHeaders({}, "/?X-Amz-Algorithm=x"));
   EXPECT_EQ(partial.status().code(), ErrorCode::kIncompleteSignature);
+}
+
+TEST(CredentialsTest, RegionsThatCannotBeRegionsAreRefused) {
+  auto with_region = [](const std::string& region) {
+    return ReadCredentials(WithHeaders(
+        {{"authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20231205/" + region +
+                               "/kinesis/aws4_request, SignedHeaders=host, Signature=ab"},
+         {"x-amz-date", "20231205T000000Z"}}));
+  };
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"", "Credential should be scoped to a valid region, not ''. "},
+      {std::string(256, 'a'), "Credential should be scoped to a valid region. "},
+      {"us\xff-east", "Credential should be scoped to a valid region. "},
+      {std::string("us\x01") + "east", "Credential should be scoped to a valid region. "},
+      {"us=east", "Credential should be scoped to a valid region, not 'us=east'. "},
+      {"us:east", "Credential should be scoped to a valid region, not 'us:east'. "},
+  };
+  for (const auto& [region, message] : cases) {
+    auto credentials = with_region(region);
+    ASSERT_FALSE(credentials.ok()) << region;
+    EXPECT_EQ(credentials.status().code(), ErrorCode::kInvalidSignature);
+    EXPECT_EQ(credentials.status().message(), message);
+  }
+  EXPECT_TRUE(with_region(std::string(255, 'a')).ok());
+  // A '/' in the region makes six elements.
+  auto slash = with_region("us/east-1");
+  EXPECT_EQ(slash.status().code(), ErrorCode::kIncompleteSignature);
+  EXPECT_EQ(slash.status().message(),
+            "Credential must have exactly 5 slash-delimited elements, e.g. "
+            "keyid/date/region/service/term, got "
+            "'AKIDEXAMPLE/20231205/us/east-1/kinesis/aws4_request'");
+  // The same checks for the presigned form, where the scope is percent-encoded.
+  auto presigned = ReadCredentials(
+      WithHeaders({},
+                  "/?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AK%2F20231205%2Fus%00x%2F"
+                  "kinesis%2Faws4_request&X-Amz-Signature=ab&X-Amz-SignedHeaders=host&"
+                  "X-Amz-Date=20231205T000000Z"));
+  EXPECT_EQ(presigned.status().message(), "Credential should be scoped to a valid region. ");
 }
 
 }  // namespace
