@@ -116,7 +116,7 @@ class DiskStallTest(unittest.TestCase):
                 client_once = self.server.boto3_client(retries={"max_attempts": 1})
                 client_once.put_record(StreamName=STREAM, Data=b"during", PartitionKey="x")
             self.assertIn(getattr(refused.exception, "response", {}).get("Error", {}).get("Code"),
-                          ("ServiceUnavailable", "InternalFailure"), refused.exception)
+                          ("ServiceUnavailableException", "InternalFailure"), refused.exception)
             self.assertLessEqual(sum(p.acked_count() for p in producers), acked_at_stall + 3,
                                  "writes were acknowledged while every node was down")
 
