@@ -168,6 +168,15 @@ TEST_F(SelfHealingTest, StallOfEveryNodeRecoversWithoutLosingAcknowledgedWrites)
       std::this_thread::sleep_for(1ms);
     }
   });
+  // However the test ends, the producer stops before the store and the variables it uses go.
+  struct StopProducer {
+    std::atomic<bool>& stop;
+    std::thread& thread;
+    ~StopProducer() {
+      stop = true;
+      if (thread.joinable()) thread.join();
+    }
+  } stop_producer{stop, producer};
   auto acked_count = [&] {
     std::lock_guard lock(acked_mutex);
     return acked.size();
