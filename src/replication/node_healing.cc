@@ -3,6 +3,8 @@
 // first node that answers and holds every committed write.
 #include <algorithm>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "replication/quorum_store.h"
 #include "sluice/common/log.h"
@@ -129,9 +131,14 @@ void QuorumStore::RejoinLocked(size_t index, Clock::time_point now) {
     rejoin.kind = WriterTask::Kind::kRejoin;
     rejoin.generation = node.generation;
     rejoin.queued_at = now;
-    for (auto it = failed_undos_.rbegin(); it != failed_undos_.rend(); ++it) {
-      if (it->first > committed && it->first <= applied) rejoin.undos.push_back(it->second);
+    std::vector<std::pair<Lsn, std::shared_ptr<const storage::WriteBatch>>> undos;
+    for (const auto& failed : failed_undos_) {
+      if (failed.first > committed && failed.first <= applied) undos.push_back(failed);
     }
+    // Failures are decided out of LSN order (by whichever node's departure costs the quorum).
+    std::sort(undos.begin(), undos.end(),
+              [](const auto& x, const auto& y) { return x.first.value() > y.first.value(); });
+    for (auto& undo : undos) rejoin.undos.push_back(std::move(undo.second));
     log->warn(
         "no storage node is healthy: node {} answers and holds every committed write (LSN {}, "
         "committed {}); it rejoins first, undoing {} failed writes, and the others catch up "

@@ -140,8 +140,9 @@ class QuorumStore final : public ReplicatedStore, public WriterListener {
   Lsn next_lsn_{1};
   std::deque<PendingWrite> pending_;  // consecutive LSNs, oldest first
   std::deque<Completion> completions_;
-  // The undos of failed writes past the committed end, oldest first: a node that rejoins first
-  // with no healthy peer may hold those writes and applies these (newest first) before serving.
+  // The undos of failed writes past the committed end, in the order their failures were
+  // decided: a node that rejoins first with no healthy peer may hold those writes and applies
+  // these (newest first) before serving.
   std::deque<std::pair<Lsn, std::shared_ptr<const storage::WriteBatch>>> failed_undos_;
   bool delivering_ = false;
   bool closed_ = false;

@@ -305,9 +305,8 @@ void QuorumStore::SettleLocked() {
     pending_.pop_front();
   }
   // Below the committed end, no node that rejoins first needs them (see RejoinLocked).
-  while (!failed_undos_.empty() && failed_undos_.front().first <= committed_lsn_.load()) {
-    failed_undos_.pop_front();
-  }
+  const Lsn committed = committed_lsn_.load();
+  std::erase_if(failed_undos_, [&](const auto& failed) { return failed.first <= committed; });
 }
 
 bool QuorumStore::EnforceQueueBoundLocked(size_t bytes) {
