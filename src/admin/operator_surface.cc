@@ -100,6 +100,15 @@ net::HttpResponse OperatorSurface::Handle(const net::HttpRequest& request) const
                        {"lag", node.lag},
                        {"disk_bytes", node.disk_bytes},
                        {"faults", FaultsJson(node.faults)}});
+      if (node.state == replication::NodeState::kDown) {
+        nodes.back()["down"] = {{"reason", node.down_reason},
+                                {"self_healing", node.self_healing},
+                                {"probing", node.probing},
+                                {"failed_probes", node.probe_attempts}};
+        if (node.next_probe_in_ms >= 0) {
+          nodes.back()["down"]["next_probe_in_ms"] = node.next_probe_in_ms;
+        }
+      }
     }
     return JsonResponse(200, {{"nodes", nodes}});
   }

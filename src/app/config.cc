@@ -68,6 +68,16 @@ const std::vector<Setting>& Settings() {
       {"node-timeout-ms",
        "a node that has not acknowledged a write for this long leaves the quorum",
        &Config::node_timeout_ms},
+      {"node-queue-bytes",
+       "a node whose writer would hold more bytes of writes than this leaves the quorum (and "
+       "heals itself like a node that timed out)",
+       &Config::node_queue_bytes},
+      {"node-probe-min-ms",
+       "a node down for a timeout or an I/O error is probed after this long, then twice as long "
+       "after each failed probe",
+       &Config::node_probe_min_ms},
+      {"node-probe-max-ms", "the longest wait between two probes of a down node",
+       &Config::node_probe_max_ms},
       {"shard-limit", "open shards allowed per account and region", &Config::shard_limit},
       {"enforce-limits",
        "true: AWS's per-shard throughput limits (1 MiB/s and 1000 records/s in, 2 MiB/s and 5 "
@@ -187,6 +197,13 @@ Status CheckValues(const Config& config) {
   }
   if (config.next_token_ttl_ms < 1) {
     return Status(ErrorCode::kInvalidArgument, "next-token-ttl-ms must be at least 1");
+  }
+  if (config.node_queue_bytes < 1) {
+    return Status(ErrorCode::kInvalidArgument, "node-queue-bytes must be at least 1");
+  }
+  if (config.node_probe_min_ms < 1 || config.node_probe_max_ms < config.node_probe_min_ms) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "node-probe-min-ms must be at least 1 and node-probe-max-ms at least as long");
   }
   for (int64_t delay : {config.create_stream_ms, config.delete_stream_ms, config.update_stream_ms,
                         config.create_consumer_ms, config.delete_consumer_ms}) {

@@ -35,6 +35,9 @@ struct Config {
   int64_t nodes = 3;
   int64_t quorum = 2;
   int64_t node_timeout_ms = 5000;
+  int64_t node_queue_bytes = 64 << 20;  // a node's writer holding more leaves the quorum
+  int64_t node_probe_min_ms = 100;      // first probe of a node that went down by itself
+  int64_t node_probe_max_ms = 10000;    // the probe backoff doubles up to this
   int64_t shard_limit = 500;
   std::string enforce_limits = "false";  // "true": AWS's per-shard throughput limits
   int64_t on_demand_stream_limit = 50;   // ON_DEMAND streams per account and region, AWS default

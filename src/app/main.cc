@@ -72,6 +72,9 @@ int Run(const Config& config) {
   store_options.quorum = static_cast<int>(config.quorum);
   store_options.sync = config.durability == "fsync";
   store_options.node_timeout = std::chrono::milliseconds(config.node_timeout_ms);
+  store_options.max_node_queue_bytes = static_cast<size_t>(config.node_queue_bytes);
+  store_options.probe_backoff_min = std::chrono::milliseconds(config.node_probe_min_ms);
+  store_options.probe_backoff_max = std::chrono::milliseconds(config.node_probe_max_ms);
   auto store = replication::ReplicatedStore::Open(data_dir, store_options);
   if (!store.ok()) return Fail("opening storage in " + data_dir.string(), store.status());
 

@@ -24,8 +24,15 @@ void NodeWriter::Start() {
   thread_ = std::thread([this] { Run(); });
 }
 
+size_t NodeWriter::TaskBytes(const WriterTask& task) {
+  size_t bytes = task.batch ? task.batch->ByteSize() : 0;
+  for (const auto& undo : task.undos) bytes += undo->ByteSize();
+  return bytes;
+}
+
 void NodeWriter::Enqueue(WriterTask task) {
   std::lock_guard lock(queue_mutex_);
+  queued_bytes_ += TaskBytes(task);
   queue_.push_back(std::move(task));
   queue_cv_.notify_one();
 }
@@ -39,6 +46,7 @@ void NodeWriter::DropQueue() {
     }
   }
   queue_.clear();
+  queued_bytes_ = 0;
   running_since_.reset();
   if (running_catch_up_) {
     running_catch_up_->Fail(
@@ -56,6 +64,11 @@ std::optional<Clock::time_point> NodeWriter::OldestUnackedSince() const {
   }
   if (since) since = std::max(*since, last_catch_up_end_);
   return since;
+}
+
+size_t NodeWriter::HeldBytes() const {
+  std::lock_guard lock(queue_mutex_);
+  return queued_bytes_ + running_bytes_;
 }
 
 void NodeWriter::Stop() {
@@ -78,13 +91,15 @@ void NodeWriter::Run() {
       // A snapshot or catch-up runs alone; consecutive writes of one generation form a group.
       size_t bytes = 0;
       do {
-        bytes += queue_.front().batch ? queue_.front().batch->ByteSize() : 0;
+        bytes += TaskBytes(queue_.front());
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();
       } while (group.front().kind == WriterTask::Kind::kWrite && !queue_.empty() &&
                queue_.front().kind == WriterTask::Kind::kWrite &&
                queue_.front().generation == group.front().generation &&
                bytes + queue_.front().batch->ByteSize() <= max_group_bytes_);
+      queued_bytes_ -= bytes;
+      running_bytes_ = bytes;
       running_since_ = group.front().queued_at;
       if (group.front().kind == WriterTask::Kind::kCatchUp) {
         running_catch_up_ = group.front().handoff;
@@ -103,8 +118,16 @@ void NodeWriter::Run() {
       case WriterTask::Kind::kRevert:
         Revert(group.front());
         break;
+      case WriterTask::Kind::kProbe:
+        Probe(group.front());
+        break;
+      case WriterTask::Kind::kRejoin:
+        Rejoin(group.front());
+        break;
     }
+    group.clear();  // the batches' memory goes before the bytes are no longer counted
     std::lock_guard lock(queue_mutex_);
+    running_bytes_ = 0;
     running_since_.reset();
   }
 }
@@ -159,6 +182,24 @@ void NodeWriter::Revert(const WriterTask& task) {
     Logger("replication")
         ->error("node {}: undoing a failed write failed: {}", node_->name(), status.message());
   }
+}
+
+void NodeWriter::Probe(const WriterTask& task) {
+  // The same path a write takes (faults first, then the disk), but it rewrites only the applied
+  // LSN the node already has: the node's content does not change.
+  const auto start = Clock::now();
+  Status status = faults_->BeforeApply();
+  if (status.ok()) status = node_->Apply({}, node_->applied_lsn(), sync_);
+  listener_->OnProbed(node_index_, task.generation, status, Clock::now() - start);
+}
+
+void NodeWriter::Rejoin(const WriterTask& task) {
+  Status status;
+  for (const auto& undo : task.undos) {
+    status = node_->Apply({undo.get()}, node_->applied_lsn(), sync_);
+    if (!status.ok()) break;
+  }
+  listener_->OnCaughtUp(node_index_, task.generation, status);
 }
 
 }  // namespace sluice::replication

@@ -29,12 +29,16 @@ struct WriterTask {
     kSnapshot,  // take a snapshot here, at this place in the log, and hand it off
     kCatchUp,   // wait for the handoff's snapshot and rebuild this node from it
     kRevert,    // apply `batch`, the undo of a failed write, without moving the LSN; not reported
+    kProbe,     // a down node: does its disk answer? A marker write, reported by OnProbed
+    kRejoin,    // a down node that rejoins first: apply `undos` in order, report by OnCaughtUp
   };
   Kind kind = Kind::kWrite;
   uint64_t generation = 0;  // the node's generation when queued; see ReplicatedStore
   Lsn lsn;                  // kWrite
   std::shared_ptr<const storage::WriteBatch> batch;  // kWrite, kRevert
   std::shared_ptr<SnapshotHandoff> handoff;          // kSnapshot, kCatchUp
+  // kRejoin: undos of failed writes the node may hold, newest first.
+  std::vector<std::shared_ptr<const storage::WriteBatch>> undos;
   Clock::time_point queued_at;
 };
 
@@ -47,6 +51,9 @@ class WriterListener {
                          const Status& status) = 0;
   // A catch-up task finished: the node now holds the source's snapshot, or failed to.
   virtual void OnCaughtUp(size_t node_index, uint64_t generation, const Status& status) = 0;
+  // A probe task ran: its marker write took `took` (faults included) and ended with `status`.
+  virtual void OnProbed(size_t node_index, uint64_t generation, const Status& status,
+                        Clock::duration took) = 0;
 };
 
 // The writer for one storage node: a thread of its own draining a FIFO queue. Consecutive write
@@ -72,6 +79,9 @@ class NodeWriter {
   // or while it rebuilds from a snapshot (which may legitimately take long). Work queued during
   // a rebuild counts from the end of the rebuild.
   std::optional<Clock::time_point> OldestUnackedSince() const;
+  // Bytes of batches this writer holds: queued, and the group being applied now even if it was
+  // abandoned by DropQueue (its memory is only released when the apply returns).
+  size_t HeldBytes() const;
   // Lets the thread finish everything queued, then joins it. Idempotent.
   void Stop();
 
@@ -81,6 +91,9 @@ class NodeWriter {
   void TakeSnapshot(const WriterTask& task);
   void CatchUp(const WriterTask& task);
   void Revert(const WriterTask& task);
+  void Probe(const WriterTask& task);
+  void Rejoin(const WriterTask& task);
+  static size_t TaskBytes(const WriterTask& task);
 
   const size_t node_index_;
   storage::StorageNode* const node_;
@@ -93,6 +106,8 @@ class NodeWriter {
   mutable std::mutex queue_mutex_;  // guards every member below but thread_
   std::condition_variable queue_cv_;
   std::deque<WriterTask> queue_;
+  size_t queued_bytes_ = 0;   // TaskBytes of everything in queue_
+  size_t running_bytes_ = 0;  // TaskBytes of the task(s) being run now, abandoned or not
   bool stopping_ = false;
   // When the task(s) being run now were queued; reset when they finish or are abandoned.
   std::optional<Clock::time_point> running_since_;

@@ -10,9 +10,8 @@
 #include <thread>
 #include <utility>
 
-#include "replication/latency_histogram.h"
-#include "replication/lsn.h"
-#include "replication/node_writer.h"
+#include "replication/node_directories.h"
+#include "replication/quorum_store.h"
 #include "sluice/common/log.h"
 
 namespace sluice::replication {
@@ -35,109 +34,7 @@ constexpr int kMaxNodes = 26;  // one letter each: az-a .. az-z
 
 std::string NodeName(int index) { return std::string("az-") + static_cast<char>('a' + index); }
 
-// The ReplicatedStore: a log of WriteBatches, each sent to every live node's writer, committed
-// once a quorum of them has applied it.
-//
-// Threads: public methods run on callers' threads; OnApplied and OnCaughtUp on node writer
-// threads; MonitorLoop on a monitor thread of its own, which times out slow nodes and delivers
-// completions caused by operator actions. `done` callbacks run on a writer or the monitor
-// thread, one at a time, in LSN order, with no lock of the store held.
-class QuorumStore final : public ReplicatedStore, public WriterListener {
- public:
-  explicit QuorumStore(StoreOptions options) : options_(std::move(options)) {}
-  ~QuorumStore() override { Close(); }
-
-  Status Init(const std::filesystem::path& data_dir);
-
-  using ReplicatedStore::Write;
-  Status Write(storage::WriteBatch batch, std::function<void(Status)> done,
-               storage::WriteBatch undo) override;
-
-  Result<ReadView> OpenReadView() const override;
-
-  std::vector<NodeInfo> Nodes() const override;
-  Status FailNode(const std::string& name) override;
-  Status RecoverNode(const std::string& name) override;
-  Status InjectFaults(const std::string& name, FaultSettings faults) override;
-  StoreStats Stats() const override;
-  void Close() override;
-
- private:
-  struct Node {
-    std::string name;
-    std::shared_ptr<NodeFaults> faults;             // operator- or test-injected
-    std::unique_ptr<storage::StorageNode> storage;  // declared before the writer that uses it
-    // Held shared by each open ReadView of the node, exclusively while the node is rebuilt.
-    mutable std::shared_mutex pin;
-    std::unique_ptr<NodeWriter> writer;
-    // Written under log_mutex_; read without it by the read path.
-    std::atomic<NodeState> state{NodeState::kDown};
-    // Bumped under log_mutex_ each time the node goes down, so acknowledgements of work queued
-    // before are ignored.
-    uint64_t generation = 0;
-  };
-
-  // One batch between Write and its `done` callback.
-  struct PendingWrite {
-    enum class Outcome { kPending, kCommitted, kFailed };
-    Lsn lsn;
-    std::function<void(Status)> done;
-    std::shared_ptr<const storage::WriteBatch> undo;  // null when the write has none
-    uint32_t targets = 0;  // bit per node the batch was queued to (and that is still up or acked)
-    uint32_t acked = 0;    // bit per node that durably applied it
-    size_t bytes = 0;
-    Clock::time_point queued_at;
-    Outcome outcome = Outcome::kPending;
-  };
-
-  struct Completion {
-    std::function<void(Status)> done;
-    Status status;
-  };
-
-  void OnApplied(size_t node_index, uint64_t generation, Lsn first_lsn, Lsn last_lsn,
-                 const Status& status) override;
-  void OnCaughtUp(size_t node_index, uint64_t generation, const Status& status) override;
-
-  // --- with log_mutex_ held ---
-  int HealthyCountLocked() const;
-  // Takes the node out of the quorum: no more writes or reads, queue dropped, and batches that
-  // can no longer reach a quorum fail; the nodes still up undo those that carry an undo.
-  // No-op for a node already down.
-  void MarkDownLocked(size_t index, const std::string& reason);
-  // Starts rebuilding a down node from a healthy one; see RecoverNode.
-  Status StartCatchUpLocked(size_t index);
-  // Moves decided batches at the head of the log to completions_, in LSN order.
-  void SettleLocked();
-
-  // Runs queued completions, unless another thread already is (it will run these too).
-  void DeliverCompletions();
-  void MonitorLoop();
-  std::optional<size_t> FindNode(const std::string& name) const;
-
-  const StoreOptions options_;
-  std::vector<std::unique_ptr<Node>> nodes_;  // fixed after Init
-
-  // The log order: guards LSN assignment, pending_, completions_, delivering_, node states and
-  // generations, the stats below, closed_ and monitor_stop_.
-  mutable std::mutex log_mutex_;
-  std::condition_variable monitor_cv_;  // used with log_mutex_
-  Lsn next_lsn_{1};
-  std::deque<PendingWrite> pending_;  // consecutive LSNs, oldest first
-  std::deque<Completion> completions_;
-  bool delivering_ = false;
-  bool closed_ = false;
-  bool monitor_stop_ = false;
-  uint64_t batches_committed_ = 0;
-  uint64_t batches_failed_ = 0;
-  uint64_t bytes_committed_ = 0;
-  uint64_t catch_ups_completed_ = 0;
-  LatencyHistogram latency_;
-
-  std::atomic<Lsn> committed_lsn_{Lsn{0}};  // written under log_mutex_
-  mutable std::atomic<size_t> read_cursor_{0};
-  std::thread monitor_;
-};
+}  // namespace
 
 Status QuorumStore::Init(const std::filesystem::path& data_dir) {
   auto log = Logger("replication");
@@ -147,13 +44,20 @@ Status QuorumStore::Init(const std::filesystem::path& data_dir) {
                   "Invalid replication settings: need 1 <= quorum <= nodes <= 26 and a positive "
                   "node timeout.");
   }
+  if (options_.probe_backoff_min.count() <= 0 ||
+      options_.probe_backoff_max < options_.probe_backoff_min) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "Invalid replication settings: need 0 < probe backoff minimum <= maximum.");
+  }
+  std::vector<std::string> names;
+  for (int i = 0; i < options_.node_count; ++i) names.push_back(NodeName(i));
+  auto storages = OpenNodeDirectories(data_dir, names, options_.quorum);
+  if (!storages.ok()) return storages.status();
   Lsn max_lsn{0};
   for (int i = 0; i < options_.node_count; ++i) {
     auto node = std::make_unique<Node>();
-    node->name = NodeName(i);
-    auto opened = storage::OpenRocksNode(node->name, data_dir / node->name);
-    if (!opened.ok()) return opened.status();
-    node->storage = std::move(opened).value();
+    node->name = names[i];
+    node->storage = std::move((*storages)[i]);
     if (options_.wrap_node) node->storage = options_.wrap_node(std::move(node->storage));
     if (!node->storage) return Status(ErrorCode::kInternal, "wrap_node returned no node");
     node->faults = options_.node_faults ? options_.node_faults(node->name) : nullptr;
@@ -191,6 +95,12 @@ Status QuorumStore::Write(storage::WriteBatch batch, std::function<void(Status)>
   const auto now = Clock::now();
   std::lock_guard lock(log_mutex_);
   if (closed_) return Status(ErrorCode::kUnavailable, "The storage layer is shut down.");
+  if (EnforceQueueBoundLocked(shared->ByteSize())) {
+    // Batches those nodes' departure decided complete on the monitor thread, never on the
+    // caller's, which may hold locks their callbacks need.
+    SettleLocked();
+    monitor_cv_.notify_all();
+  }
   const int healthy = HealthyCountLocked();
   if (healthy < options_.quorum) {
     return Status(ErrorCode::kUnavailable,
@@ -265,10 +175,17 @@ void QuorumStore::OnCaughtUp(size_t node_index, uint64_t generation, const Statu
       SettleLocked();
     } else {
       node.state.store(NodeState::kHealthy);
+      node.down_reason.clear();
+      node.healing = Healing::kNone;
       ++catch_ups_completed_;
       Logger("replication")
           ->info("node {} caught up to LSN {} and is healthy again", node.name,
                  node.storage->applied_lsn());
+      // Nodes waiting for a healthy peer to rebuild from need not wait out their backoff.
+      const auto now = Clock::now();
+      for (auto& other : nodes_) {
+        if (other->healing == Healing::kWaiting) other->next_probe_at = now;
+      }
     }
   }
   DeliverCompletions();
@@ -280,15 +197,31 @@ int QuorumStore::HealthyCountLocked() const {
   return healthy;
 }
 
-void QuorumStore::MarkDownLocked(size_t index, const std::string& reason) {
+void QuorumStore::MarkDownLocked(size_t index, const std::string& reason, bool by_operator) {
   Node& node = *nodes_[index];
-  if (node.state.load() == NodeState::kDown) return;
+  if (node.state.load() == NodeState::kDown) {
+    if (by_operator) {
+      node.down_reason = reason;
+      node.healing = Healing::kNone;  // a probe already queued is ignored when it answers
+    }
+    return;
+  }
   node.state.store(NodeState::kDown);
   ++node.generation;
   node.writer->DropQueue();
+  node.down_reason = reason;
+  node.probe_attempts = 0;
+  node.probe_overdue_logged = false;
+  if (by_operator) {
+    node.healing = Healing::kNone;
+  } else {
+    node.healing = Healing::kWaiting;
+    node.next_probe_at = Clock::now() + options_.probe_backoff_min;
+  }
   Logger("replication")
-      ->warn("node {} is down: {}; {} of {} nodes healthy", node.name, reason, HealthyCountLocked(),
-             nodes_.size());
+      ->warn("node {} is down: {}; {} of {} nodes healthy{}", node.name, reason,
+             HealthyCountLocked(), nodes_.size(),
+             by_operator ? "" : "; it is probed and rejoins on its own once it answers");
   const uint32_t bit = 1u << index;
   // (node, undo) for each failed write that a node still up holds or will apply, in LSN order.
   std::vector<std::pair<size_t, std::shared_ptr<const storage::WriteBatch>>> undos;
@@ -299,6 +232,7 @@ void QuorumStore::MarkDownLocked(size_t index, const std::string& reason) {
       pending.outcome = PendingWrite::Outcome::kFailed;
       ++batches_failed_;
       if (!pending.undo) continue;
+      failed_undos_.emplace_back(pending.lsn, pending.undo);
       for (size_t i = 0; i < nodes_.size(); ++i) {
         if (pending.targets & (1u << i)) undos.emplace_back(i, pending.undo);
       }
@@ -350,6 +284,7 @@ Status QuorumStore::StartCatchUpLocked(size_t index) {
   catch_up.queued_at = now;
   node.writer->Enqueue(std::move(catch_up));
   node.state.store(NodeState::kCatchingUp);
+  node.healing = Healing::kNone;
   Logger("replication")
       ->info("node {} is catching up from {} at LSN {}", node.name, source->name,
              next_lsn_.value() - 1);
@@ -369,6 +304,23 @@ void QuorumStore::SettleLocked() {
     }
     pending_.pop_front();
   }
+  // Below the committed end, no node that rejoins first needs them (see RejoinLocked).
+  const Lsn committed = committed_lsn_.load();
+  std::erase_if(failed_undos_, [&](const auto& failed) { return failed.first <= committed; });
+}
+
+bool QuorumStore::EnforceQueueBoundLocked(size_t bytes) {
+  bool any = false;
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    if (nodes_[i]->state.load() == NodeState::kDown) continue;
+    const size_t held = nodes_[i]->writer->HeldBytes();
+    if (held == 0 || held + bytes <= options_.max_node_queue_bytes) continue;
+    MarkDownLocked(i, "its writer would hold " + std::to_string(held + bytes) +
+                          " bytes of writes, over the " +
+                          std::to_string(options_.max_node_queue_bytes) + " byte bound");
+    any = true;
+  }
+  return any;
 }
 
 void QuorumStore::DeliverCompletions() {
@@ -400,32 +352,6 @@ void QuorumStore::DeliverCompletions() {
   }
 }
 
-void QuorumStore::MonitorLoop() {
-  const auto period = std::clamp<std::chrono::milliseconds>(
-      options_.node_timeout / 4, std::chrono::milliseconds(1), std::chrono::milliseconds(100));
-  std::unique_lock lock(log_mutex_);
-  while (!monitor_stop_) {
-    monitor_cv_.wait_for(lock, period,
-                         [&] { return monitor_stop_ || (!completions_.empty() && !delivering_); });
-    if (monitor_stop_) break;
-    const auto now = Clock::now();
-    for (size_t i = 0; i < nodes_.size(); ++i) {
-      if (nodes_[i]->state.load() == NodeState::kDown) continue;
-      auto since = nodes_[i]->writer->OldestUnackedSince();
-      if (since && now - *since > options_.node_timeout) {
-        MarkDownLocked(i, "it has not acknowledged a write within " +
-                              std::to_string(options_.node_timeout.count()) + " ms");
-      }
-    }
-    SettleLocked();
-    if (!completions_.empty()) {
-      lock.unlock();
-      DeliverCompletions();
-      lock.lock();
-    }
-  }
-}
-
 Result<ReadView> QuorumStore::OpenReadView() const {
   const Lsn committed = committed_lsn_.load();
   const size_t start = read_cursor_.fetch_add(1, std::memory_order_relaxed);
@@ -451,13 +377,36 @@ std::optional<size_t> QuorumStore::FindNode(const std::string& name) const {
 }
 
 std::vector<NodeInfo> QuorumStore::Nodes() const {
+  std::vector<NodeInfo> infos(nodes_.size());
+  {
+    std::lock_guard lock(log_mutex_);
+    const auto now = Clock::now();
+    for (size_t i = 0; i < nodes_.size(); ++i) {
+      const Node& node = *nodes_[i];
+      NodeInfo& info = infos[i];
+      info.state = node.state.load();
+      if (info.state != NodeState::kDown) continue;
+      info.down_reason = node.down_reason;
+      info.self_healing = node.healing != Healing::kNone;
+      info.probing = node.healing == Healing::kProbing;
+      info.probe_attempts = node.probe_attempts;
+      if (node.healing == Healing::kWaiting) {
+        info.next_probe_in_ms = std::max<int64_t>(
+            0, std::chrono::duration_cast<std::chrono::milliseconds>(node.next_probe_at - now)
+                   .count());
+      }
+    }
+  }
+  // Disk usage walks the directory: outside the lock.
   const uint64_t committed = committed_lsn_.load().value();
-  std::vector<NodeInfo> infos;
-  for (const auto& node : nodes_) {
-    const uint64_t applied = node->storage->applied_lsn();
-    infos.push_back({node->name, node->state.load(), applied,
-                     committed > applied ? committed - applied : 0, node->storage->DiskUsageBytes(),
-                     node->faults->settings()});
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    const Node& node = *nodes_[i];
+    NodeInfo& info = infos[i];
+    info.name = node.name;
+    info.applied_lsn = node.storage->applied_lsn();
+    info.lag = committed > info.applied_lsn ? committed - info.applied_lsn : 0;
+    info.disk_bytes = node.storage->DiskUsageBytes();
+    info.faults = node.faults->settings();
   }
   return infos;
 }
@@ -467,7 +416,7 @@ Status QuorumStore::FailNode(const std::string& name) {
   if (!index) return Status(ErrorCode::kResourceNotFound, "Node " + name + " not found.");
   {
     std::lock_guard lock(log_mutex_);
-    MarkDownLocked(*index, "failed by the operator");
+    MarkDownLocked(*index, "failed by the operator", /*by_operator=*/true);
     SettleLocked();
   }
   // Batches this failure decided complete on the monitor thread, not on the caller's.
@@ -478,10 +427,20 @@ Status QuorumStore::FailNode(const std::string& name) {
 Status QuorumStore::RecoverNode(const std::string& name) {
   auto index = FindNode(name);
   if (!index) return Status(ErrorCode::kResourceNotFound, "Node " + name + " not found.");
-  nodes_[*index]->faults->Set({});
+  Node& node = *nodes_[*index];
+  node.faults->Set({});
   std::lock_guard lock(log_mutex_);
   if (closed_) return Status(ErrorCode::kUnavailable, "The storage layer is shut down.");
-  return StartCatchUpLocked(*index);
+  if (node.state.load() != NodeState::kDown) return Status::Ok();
+  if (HealthyCountLocked() > 0) return StartCatchUpLocked(*index);
+  // No peer to rebuild from: the node heals as one that went down by itself would, and may be
+  // the one that rejoins first.
+  node.down_reason = "recovered by the operator; waiting for a probe";
+  if (node.healing == Healing::kNone) {
+    node.healing = Healing::kWaiting;
+    node.next_probe_at = Clock::now();
+  }
+  return Status::Ok();
 }
 
 Status QuorumStore::InjectFaults(const std::string& name, FaultSettings faults) {
@@ -538,8 +497,6 @@ void QuorumStore::Close() {
   DeliverCompletions();
   Logger("replication")->info("replicated store closed at LSN {}", committed_lsn_.load().value());
 }
-
-}  // namespace
 
 Result<std::unique_ptr<ReplicatedStore>> ReplicatedStore::Open(
     const std::filesystem::path& data_dir, StoreOptions options) {

@@ -102,6 +102,12 @@ Result<std::unique_ptr<StorageNode>> OpenRocksNode(std::string name, std::filesy
   if (!status.ok()) {
     log->error("storage node {}: opening RocksDB in {} failed: {}", name, dir.string(),
                status.ToString());
+    // Another process holds the directory's LOCK: the files are fine, the start is wrong.
+    if (status.IsIOError() && status.ToString().find("lock file") != std::string::npos) {
+      return Status(
+          ErrorCode::kUnavailable,
+          "storage node " + name + " is in use by another process (" + dir.string() + "/LOCK)");
+    }
     return Status(ErrorCode::kInternal, "storage node " + name + " open failed");
   }
   db->db.reset(raw);

@@ -27,6 +27,12 @@ struct NodeInfo {
   uint64_t lag;  // committed LSN minus applied LSN, 0 when caught up
   uint64_t disk_bytes;
   FaultSettings faults;  // injected through InjectFaults, none by default
+  // While the node is down: why, and what the store does about it (see "Self-healing" below).
+  std::string down_reason;        // empty unless down
+  bool self_healing = false;      // down and probed to rejoin on its own (not the operator's fail)
+  bool probing = false;           // a probe is queued or running on the node now
+  uint32_t probe_attempts = 0;    // failed probes since it went down
+  int64_t next_probe_in_ms = -1;  // when the next probe is due; -1 when none is scheduled
 };
 
 struct StoreOptions {
@@ -36,6 +42,14 @@ struct StoreOptions {
   // A node that has not acknowledged a batch within this long leaves the quorum.
   std::chrono::milliseconds node_timeout{5000};
   size_t max_group_bytes = 16 << 20;  // group commit gathers queued batches up to this size
+  // A node whose writer would hold more than this many bytes of batches (queued, or in an apply
+  // abandoned when it went down) leaves the quorum instead of growing memory. A node holding
+  // nothing always takes one batch, however large.
+  size_t max_node_queue_bytes = 64 << 20;
+  // A node down for a timeout or an I/O error is probed after probe_backoff_min, then after
+  // twice as long each time the probe fails, up to probe_backoff_max.
+  std::chrono::milliseconds probe_backoff_min{100};
+  std::chrono::milliseconds probe_backoff_max{10000};
   // Test seams. `node_faults` supplies the fault injector of the named node (tests hang or fail
   // its writes through it; the operator API sets the same object); a plain NodeFaults when empty.
   // `wrap_node` sees each node as it is opened (tests keep a pointer to inspect it); identity
@@ -86,7 +100,20 @@ struct StoreStats {
 //
 // All nodes hold a prefix of the same log, so the node with the highest applied LSN holds
 // everything ever acknowledged. At start, nodes behind it (empty or wiped included) are rebuilt
-// from it in the background; writes need a quorum of healthy nodes meanwhile.
+// from it in the background; writes need a quorum of healthy nodes meanwhile. A node directory
+// that RocksDB cannot open (corrupt, unreadable) is renamed to `<name>.corrupt-<UTC time>` and
+// rebuilt like a wiped one, provided enough others open (a quorum, and enough that every
+// acknowledged write is on one of them); otherwise Open fails and renames nothing.
+//
+// Self-healing: a node that went down by itself (a timeout, an I/O error, a failed catch-up, a
+// queue over max_node_queue_bytes) is probed with backoff: a marker write through the node's
+// own writer thread, behind whatever it is still stuck in, so a hung disk hangs only that
+// thread, and a probe that has not answered within the node timeout is overdue (no second one
+// is queued). Once a probe answers in time, the node catches up from a healthy peer and rejoins.
+// When no node is healthy (a stall of a shared disk took them all out), the first node to answer
+// that holds every committed write rejoins first, after undoing the failed writes it may have
+// applied past the committed end; the others then catch up from it. A node failed by the
+// operator (FailNode) is never probed: it stays down until RecoverNode.
 //
 // A write may carry an undo batch. When such a write fails (it can no longer reach a quorum), the
 // nodes still up that hold it or will apply it (a minority) apply the undo right after it, so the
@@ -123,8 +150,8 @@ class ReplicatedStore {
   // kResourceNotFound for an unknown name.
   virtual Status FailNode(const std::string& name) = 0;
   // Ends the outage and clears injected faults: a down node is rebuilt from a healthy peer
-  // while the store keeps serving, then counts toward the quorum again. Idempotent for a
-  // healthy node.
+  // while the store keeps serving, then counts toward the quorum again; with no healthy peer it
+  // is probed and rejoins as a self-healing node does. Idempotent for a healthy node.
   virtual Status RecoverNode(const std::string& name) = 0;
   // Degrades the node without taking it out: its writes are delayed or fail at random, as a
   // slow or flaky disk would. It stays in the quorum while it keeps up; a failed write or a

@@ -91,7 +91,9 @@ struct RocksNodeOptions {
 };
 
 // Opens (creating if missing) the RocksDB-backed node `name` in `dir`. RocksDB and OS errors
-// become Status values here; their text goes to the log, never to clients.
+// become Status values here; their text goes to the log, never to clients. kUnavailable when
+// another process holds the directory; kInternal when it cannot be opened (corrupt files,
+// permissions, ...).
 Result<std::unique_ptr<StorageNode>> OpenRocksNode(std::string name, std::filesystem::path dir,
                                                    RocksNodeOptions options = {});
 

@@ -22,6 +22,14 @@ class RecordingListener : public WriterListener {
     std::lock_guard lock(reports_mutex_);
     caught_up_.push_back(status);
   }
+  void OnProbed(size_t, uint64_t, const Status& status, Clock::duration) override {
+    std::lock_guard lock(reports_mutex_);
+    probed_.push_back(status);
+  }
+  std::vector<Status> probed() const {
+    std::lock_guard lock(reports_mutex_);
+    return probed_;
+  }
   std::vector<Applied> applied() const {
     std::lock_guard lock(reports_mutex_);
     return applied_;
@@ -32,9 +40,10 @@ class RecordingListener : public WriterListener {
   }
 
  private:
-  mutable std::mutex reports_mutex_;  // guards applied_ and caught_up_
+  mutable std::mutex reports_mutex_;  // guards applied_, caught_up_ and probed_
   std::vector<Applied> applied_;
   std::vector<Status> caught_up_;
+  std::vector<Status> probed_;
 };
 
 class NodeWriterTest : public ::testing::Test {
@@ -162,6 +171,37 @@ TEST_F(NodeWriterTest, SnapshotThenCatchUpBetweenTwoWriters) {
   EXPECT_TRUE(other_listener.caught_up()[0].ok());
   ASSERT_TRUE(WaitFor([&] { return node_->applied_lsn() == 3; }));
   EXPECT_EQ(Content(**other), Content(*node_));
+}
+
+// The bytes a writer holds count its queue and an apply abandoned by DropQueue until it returns;
+// a probe queued behind that apply runs only once it has, and leaves the node's content alone.
+TEST_F(NodeWriterTest, HeldBytesCountAnAbandonedApplyAndAProbeWaitsForIt) {
+  StartWriter(16 << 20);
+  control_->Hang();
+  WriterTask first = WriteTask(1);
+  const size_t first_bytes = first.batch->ByteSize();
+  writer_->Enqueue(std::move(first));
+  ASSERT_TRUE(control_->WaitUntilHung(5s));
+  WriterTask second = WriteTask(2);
+  const size_t second_bytes = second.batch->ByteSize();
+  writer_->Enqueue(std::move(second));
+  EXPECT_EQ(writer_->HeldBytes(), first_bytes + second_bytes);
+
+  writer_->DropQueue();
+  EXPECT_EQ(writer_->HeldBytes(), first_bytes);  // still in the hung apply
+  WriterTask probe;
+  probe.kind = WriterTask::Kind::kProbe;
+  probe.queued_at = Clock::now();
+  writer_->Enqueue(std::move(probe));
+  std::this_thread::sleep_for(50ms);
+  EXPECT_TRUE(listener_.probed().empty());  // behind the hung apply
+
+  control_->Release();
+  ASSERT_TRUE(WaitFor([&] { return listener_.probed().size() == 1; }));
+  EXPECT_TRUE(listener_.probed()[0].ok());
+  EXPECT_EQ(writer_->HeldBytes(), 0u);
+  EXPECT_EQ(node_->applied_lsn(), 1u);
+  EXPECT_EQ(Content(*node_).size(), 2u);  // LSN 1's record and meta entry, nothing else
 }
 
 }  // namespace
