@@ -184,7 +184,8 @@ Result<ListConsumersResult> Broker::ListStreamConsumers(const Caller& caller,
                     "NextToken and StreamCreationTimestamp cannot be provided together.");
     }
     auto token = page_token::Decode(request.next_token);
-    if (!token || !(*token)["stream"].is_string() || !(*token)["stream_created_ms"].is_number() ||
+    if (!token || !(*token)["stream"].is_string() ||
+        !(*token)["stream_created_ms"].is_number_integer() ||
         !(*token)["after_ms"].is_number_integer() || !(*token)["after"].is_string()) {
       return page_token::Invalid();
     }

@@ -162,16 +162,21 @@ Result<ListShardsResult> Broker::ListShards(const Caller& caller,
     exclusive_start = (*token)["after"].get<std::string>();
     created_ms = (*token)["created_ms"].get<int64_t>();
     if (token->contains("filter")) {
-      ShardFilter f;
-      const int type = (*token)["filter"].value("type", -1);
-      if (type < 0 || type > static_cast<int>(ShardFilterType::kFromTimestamp)) {
+      // Checked member by member: a forged token must be refused, not throw.
+      const nlohmann::json& stored = (*token)["filter"];
+      if (!stored.is_object() || !stored.contains("type") || !stored["type"].is_number_integer() ||
+          (stored.contains("shard_id") && !stored["shard_id"].is_string()) ||
+          (stored.contains("timestamp_ms") && !stored["timestamp_ms"].is_number_integer())) {
         return page_token::Invalid();
       }
-      f.type = static_cast<ShardFilterType>(type);
-      f.shard_id = (*token)["filter"].value("shard_id", "");
-      if ((*token)["filter"].contains("timestamp_ms")) {
-        f.timestamp_ms = (*token)["filter"]["timestamp_ms"].get<int64_t>();
+      const int64_t type = stored["type"].get<int64_t>();
+      if (type < 0 || type > static_cast<int64_t>(ShardFilterType::kFromTimestamp)) {
+        return page_token::Invalid();
       }
+      ShardFilter f;
+      f.type = static_cast<ShardFilterType>(type);
+      f.shard_id = stored.value("shard_id", "");
+      if (stored.contains("timestamp_ms")) f.timestamp_ms = stored["timestamp_ms"].get<int64_t>();
       filter = f;
     }
   } else if (ref.name.empty() && ref.arn.empty()) {
