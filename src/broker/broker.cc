@@ -104,8 +104,19 @@ Status Broker::Recover() {
       auto stream = StreamView::Make(std::move(*info), nullptr, [&](ShardIndex shard) {
         auto last = (*view)->LastSeq(uid, shard.value());
         if (!last.ok()) failed = last.status();
-        uint64_t next = last.ok() && last->has_value() ? **last + 1 : 0;
-        return std::pair<uint64_t, int64_t>{next, 0};
+        if (!last.ok() || !last->has_value()) return std::pair<uint64_t, int64_t>{0, 0};
+        // The last record's arrival time too: a clock that went back across the restart must
+        // not give the next record an earlier one (arrival times never decrease in a shard).
+        storage::RecordRange range;
+        range.stream_uid = uid;
+        range.shard_index = shard.value();
+        range.from_seq = **last;
+        range.to_seq = **last + 1;
+        range.max_records = 1;
+        auto tail = (*view)->ReadRecords(range);
+        if (!tail.ok()) failed = tail.status();
+        const int64_t arrival = tail.ok() && !tail->empty() ? tail->back().arrival_ms : 0;
+        return std::pair<uint64_t, int64_t>{**last + 1, arrival};
       });
       if (!failed.ok()) return failed;
       registry_->Restore(key, stream);
@@ -182,12 +193,13 @@ void Broker::CreateStream(const Caller& caller, CreateStreamRequest request, Cal
     return;
   }
 
+  std::string key = StreamMetaKey(caller.account, caller.region, request.name);
   StreamInfo info;
   info.account = caller.account;
   info.region = caller.region;
   info.name = request.name;
   info.uid = NewStreamUid();
-  info.created_ms = Now();
+  info.created_ms = CreationTimeFor(key, Now());
   const bool immediate = options_.create_delay.count() == 0;
   info.status = immediate ? StreamStatus::kActive : StreamStatus::kCreating;
   info.stream_mode = request.stream_mode;
@@ -206,7 +218,6 @@ void Broker::CreateStream(const Caller& caller, CreateStreamRequest request, Cal
     info.shards.push_back(shard);
   }
 
-  std::string key = StreamMetaKey(caller.account, caller.region, request.name);
   registry_->Create(key, std::move(info), messages::StreamExists(request.name, caller.account),
                     [this, key, immediate, done = std::move(done)](Result<ViewPtr> created) {
                       if (!created.ok()) return done(created.status());
@@ -255,10 +266,13 @@ void Broker::DeleteStream(const Caller& caller, const StreamRef& ref,
   if (options_.delete_delay.count() == 0) {
     if (info.status == StreamStatus::kCreating) return done(messages::StreamNotActive(info));
     // Gone at once: the answer comes once the metadata and records are deleted.
-    return registry_->Remove(key, std::move(missing), [done = std::move(done)](Status status) {
-      if (!status.ok()) return done(status);
-      done(Done{});
-    });
+    return registry_->Remove(
+        key, std::move(missing),
+        [this, key, created_ms = info.created_ms, done = std::move(done)](Status status) {
+          if (!status.ok()) return done(status);
+          NoteRemoved(key, created_ms);
+          done(Done{});
+        });
   }
   registry_->Update(
       key,
@@ -281,13 +295,36 @@ void Broker::DeleteStream(const Caller& caller, const StreamRef& ref,
       });
 }
 
+int64_t Broker::CreationTimeFor(const std::string& key, int64_t now_ms) {
+  std::lock_guard lock(removed_mutex_);
+  auto it = removed_created_s_.find(key);
+  if (it == removed_created_s_.end()) return now_ms;
+  const int64_t removed_s = it->second;
+  // The first millisecond of the next second: StreamCreationTimestamp may then be up to a second
+  // ahead of the clock, the price of never taking the old stream's sequence numbers.
+  return removed_s >= now_ms / 1000 ? (removed_s + 1) * 1000 : now_ms;
+}
+
+void Broker::NoteRemoved(const std::string& key, int64_t created_ms) {
+  const int64_t now_s = Now() / 1000;
+  std::lock_guard lock(removed_mutex_);
+  // Only namesakes created in this second or later can collide; older entries go.
+  std::erase_if(removed_created_s_, [&](const auto& entry) { return entry.second < now_s - 1; });
+  int64_t& created_s = removed_created_s_[key];
+  created_s = std::max(created_s, created_ms / 1000);
+}
+
 void Broker::ScheduleRemoval(const std::string& key, std::chrono::milliseconds delay) {
   After(delay, [this, key] {
     ViewPtr removed = registry_->Find(key);
     const uint64_t uid = removed ? removed->info.uid : 0;
+    const int64_t created_ms = removed ? removed->info.created_ms : 0;
     registry_->Remove(key, Status(ErrorCode::kResourceNotFound, ""),
-                      [this, key, uid](Status status) {
-                        if (status.ok()) traffic_->limiter.Forget(uid);
+                      [this, key, uid, created_ms](Status status) {
+                        if (status.ok()) {
+                          traffic_->limiter.Forget(uid);
+                          NoteRemoved(key, created_ms);
+                        }
                         if (status.ok() || status.code() != ErrorCode::kUnavailable) return;
                         // No quorum now: try again later rather than leave a DELETING stream
                         // behind.

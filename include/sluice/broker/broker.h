@@ -5,8 +5,10 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
@@ -462,6 +464,12 @@ class Broker {
                Callback<ViewPtr> done);
   // Runs `body` on the io_context after `delay`, unless the broker stopped by then.
   void After(std::chrono::milliseconds delay, std::function<void()> body);
+  // Sequence numbers carry their shard's creation second, and iterators the stream's creation
+  // time: a stream re-created in the second its predecessor of the same name was created would
+  // accept that one's sequence numbers and iterators. A new stream's creation time is therefore
+  // moved past the creation second of a recently removed namesake (NoteRemoved).
+  int64_t CreationTimeFor(const std::string& key, int64_t now_ms);
+  void NoteRemoved(const std::string& key, int64_t created_ms);
 
   boost::asio::io_context& io_;
   replication::ReplicatedStore& store_;
@@ -480,6 +488,10 @@ class Broker {
 
   struct Accounts;
   std::unique_ptr<Accounts> accounts_;
+
+  std::mutex removed_mutex_;  // guards removed_created_s_
+  // Creation seconds of streams removed within the last couple of seconds, by metadata key.
+  std::unordered_map<std::string, int64_t> removed_created_s_;
 };
 
 }  // namespace sluice::broker

@@ -309,6 +309,53 @@ TEST_F(BrokerTest, DeleteRemovesTheStream) {
   EXPECT_TRUE(result->records.empty());
 }
 
+// Sequence numbers carry the shard's creation second: a stream deleted and re-created within one
+// second (here: within one frozen millisecond) must still refuse the old stream's sequence
+// numbers and iterators.
+TEST_F(BrokerTest, AStreamRecreatedInTheSameSecondRefusesTheOldOnesPositions) {
+  frozen_clock_ms_ = 1701760153593;
+  ASSERT_TRUE(Create("s", 1).ok());
+  auto put = Put("s", {{"old", "k", std::nullopt}});
+  ASSERT_TRUE(put.ok());
+  const std::string old_sequence = put->records.front().sequence.ToString();
+  const std::string old_iterator = Iterator("s", "shardId-000000000000", "TRIM_HORIZON");
+  for (int generation = 0; generation < 3; ++generation) {
+    std::promise<Status> deleted;
+    broker_->DeleteStream(caller_, {"s", ""}, false,
+                          [&](Result<Done> r) { deleted.set_value(r.status()); });
+    ASSERT_TRUE(deleted.get_future().get().ok());
+    ASSERT_TRUE(Create("s", 1).ok());
+    ASSERT_TRUE(Put("s", {{"new", "k", std::nullopt}}).ok());
+    EXPECT_EQ(broker_->GetRecords(old_iterator, std::nullopt).status().code(),
+              ErrorCode::kResourceNotFound);
+    IteratorRequest request{{"s", ""},
+                            "shardId-000000000000",
+                            IteratorType::kAtSequenceNumber,
+                            old_sequence,
+                            std::nullopt};
+    auto refused = broker_->GetShardIterator(caller_, request);
+    EXPECT_EQ(refused.status().code(), ErrorCode::kInvalidArgument) << generation;
+  }
+}
+
+// A clock that goes backwards across a restart (a host whose time was corrected) keeps arrival
+// times monotonic per shard: the last arrival time is recovered with the next sequence number.
+TEST_F(BrokerTest, ArrivalTimesStayMonotonicWhenTheClockGoesBackAcrossARestart) {
+  frozen_clock_ms_ = 1701760153593;
+  ASSERT_TRUE(Create("s", 1).ok());
+  ASSERT_TRUE(Put("s", {{"before", "k", std::nullopt}}).ok());
+  Close();
+  frozen_clock_ms_ = 1701760153593 - 3600000;  // an hour earlier
+  Open();
+  ASSERT_TRUE(Put("s", {{"after", "k", std::nullopt}}).ok());
+  auto result =
+      broker_->GetRecords(Iterator("s", "shardId-000000000000", "TRIM_HORIZON"), std::nullopt);
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  ASSERT_EQ(result->records.size(), 2u);
+  EXPECT_GE(result->records[1].arrival_ms, result->records[0].arrival_ms);
+  EXPECT_EQ(result->records[0].arrival_ms, 1701760153593);
+}
+
 TEST_F(BrokerTest, WithoutAQuorumNothingChanges) {
   ASSERT_TRUE(Create("s", 1).ok());
   ASSERT_TRUE(store_->FailNode("az-a").ok());
