@@ -20,6 +20,7 @@ packages=(
 if [ "$build_only" = 0 ]; then
   packages+=(
     libgtest-dev libgmock-dev clang-format nghttp2-client
+    clang libclang-rt-14-dev
     python3 python3-boto3 python3-cbor2 awscli
     golang-go golang-github-aws-aws-sdk-go-v2-dev
   )

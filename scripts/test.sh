@@ -6,8 +6,11 @@
 #      and boto3) in a RelWithDebInfo build;
 #   3. the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer;
 #   4. the unit tests again under ThreadSanitizer (RelWithDebInfo: optimised, so the slowdown
-#      stays small, with line numbers in the reports).
-# SLUICE_SKIP_ASAN=1 skips step 3 and SLUICE_SKIP_TSAN=1 step 4, for a quicker local loop.
+#      stays small, with line numbers in the reports);
+#   5. the libFuzzer targets of the decoders (scripts/fuzz.sh, clang): saved crash inputs
+#      replayed, then each target for SLUICE_FUZZ_SECONDS (default 30) from its seed corpus.
+# SLUICE_SKIP_ASAN=1 skips step 3, SLUICE_SKIP_TSAN=1 step 4 and SLUICE_SKIP_FUZZ=1 step 5, for a
+# quicker local loop.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -40,5 +43,10 @@ if [ "${SLUICE_SKIP_TSAN:-0}" != "1" ]; then
   # positives only, each with its reason.
   TSAN_OPTIONS="second_deadlock_stack=1 history_size=7 suppressions=$PWD/tests/tsan.supp" \
     ctest --test-dir build/tsan -L unit --output-on-failure -j "$jobs"
+fi
+if [ "${SLUICE_SKIP_FUZZ:-0}" != "1" ]; then
+  echo "== fuzz targets"
+  # 7 targets x 30 s after a cold build of 1.5-3 minutes: 5-7 minutes on two cores.
+  SLUICE_FUZZ_BUILD_JOBS="$jobs" scripts/fuzz.sh "${SLUICE_FUZZ_SECONDS:-30}"
 fi
 echo "All tests passed."

@@ -183,21 +183,10 @@ Result<ListConsumersResult> Broker::ListStreamConsumers(const Caller& caller,
       return Status(ErrorCode::kInvalidArgument,
                     "NextToken and StreamCreationTimestamp cannot be provided together.");
     }
-    auto token = page_token::Decode(request.next_token);
-    if (!token || !(*token)["stream"].is_string() ||
-        !(*token)["stream_created_ms"].is_number_integer() ||
-        !(*token)["after_ms"].is_number_integer() || !(*token)["after"].is_string()) {
-      return page_token::Invalid();
-    }
-    // A token lists the stream it was issued for, not another (nor a recreated one).
-    if ((*token)["stream"].get<std::string>() != info.Arn() ||
-        (*token)["stream_created_ms"].get<int64_t>() != info.created_ms) {
-      return page_token::Invalid();
-    }
-    if (page_token::Expired(*token, Now(), options_.next_token_ttl.count())) {
-      return page_token::ExpiredError();
-    }
-    after.emplace((*token)["after_ms"].get<int64_t>(), (*token)["after"].get<std::string>());
+    auto page = page_token::DecodeConsumers(request.next_token, info.Arn(), info.created_ms, Now(),
+                                            options_.next_token_ttl.count());
+    if (!page.ok()) return page.status();
+    after.emplace(page->after_ms, std::move(page->after));
   }
   if (request.stream_creation_ms && *request.stream_creation_ms / 1000 != info.created_ms / 1000) {
     return messages::StreamNotFound(info.name, info.account);
@@ -215,11 +204,8 @@ Result<ListConsumersResult> Broker::ListStreamConsumers(const Caller& caller,
   }
   if (more) {
     const ConsumerInfo& last = result.consumers.back().consumer;
-    result.next_token = page_token::Encode({{"stream", info.Arn()},
-                                            {"stream_created_ms", info.created_ms},
-                                            {"after_ms", last.created_ms},
-                                            {"after", last.name}},
-                                           Now());
+    result.next_token = page_token::EncodeConsumers(
+        {info.Arn(), info.created_ms, last.created_ms, last.name}, Now());
   }
   return result;
 }

@@ -1,8 +1,6 @@
 // Describing and listing streams and shards, with their pagination.
 #include <algorithm>
 
-#include <nlohmann/json.hpp>
-
 #include "broker/broker_messages.h"
 #include "broker/clock.h"
 #include "broker/page_token.h"
@@ -108,16 +106,11 @@ Result<ListStreamsResult> Broker::ListStreams(const Caller& caller,
                                               const ListStreamsRequest& request) {
   std::string start_after = request.exclusive_start_stream_name;
   if (!request.next_token.empty()) {
-    // A token belongs to the account and region that listed, and expires like the others.
-    auto token = page_token::Decode(request.next_token);
-    if (!token || !(*token)["after"].is_string() ||
-        (*token)["namespace"] != StreamMetaPrefix(caller.account, caller.region)) {
-      return page_token::Invalid();
-    }
-    if (page_token::Expired(*token, Now(), options_.next_token_ttl.count())) {
-      return page_token::ExpiredError();
-    }
-    start_after = (*token)["after"].get<std::string>();
+    auto page = page_token::DecodeStreams(request.next_token,
+                                          StreamMetaPrefix(caller.account, caller.region), Now(),
+                                          options_.next_token_ttl.count());
+    if (!page.ok()) return page.status();
+    start_after = std::move(page->after);
   }
   const std::string prefix = StreamMetaPrefix(caller.account, caller.region);
   const uint32_t limit = request.limit.value_or(kDefaultListStreamsLimit);
@@ -133,8 +126,7 @@ Result<ListStreamsResult> Broker::ListStreams(const Caller& caller,
     result.streams.push_back(std::move(info));
   }
   if (result.has_more && !result.streams.empty()) {
-    result.next_token =
-        page_token::Encode({{"after", result.streams.back().name}, {"namespace", prefix}}, Now());
+    result.next_token = page_token::EncodeStreams({result.streams.back().name}, prefix, Now());
   }
   return result;
 }
@@ -150,35 +142,13 @@ Result<ListShardsResult> Broker::ListShards(const Caller& caller,
       return Status(ErrorCode::kInvalidArgument,
                     "NextToken and StreamName cannot be provided together.");
     }
-    auto token = page_token::Decode(request.next_token);
-    if (!token || !(*token)["stream"].is_string() || !(*token)["after"].is_string() ||
-        !(*token)["created_ms"].is_number_integer()) {
-      return page_token::Invalid();
-    }
-    if (page_token::Expired(*token, Now(), options_.next_token_ttl.count())) {
-      return page_token::ExpiredError();
-    }
-    ref = {(*token)["stream"].get<std::string>(), ""};
-    exclusive_start = (*token)["after"].get<std::string>();
-    created_ms = (*token)["created_ms"].get<int64_t>();
-    if (token->contains("filter")) {
-      // Checked member by member: a forged token must be refused, not throw.
-      const nlohmann::json& stored = (*token)["filter"];
-      if (!stored.is_object() || !stored.contains("type") || !stored["type"].is_number_integer() ||
-          (stored.contains("shard_id") && !stored["shard_id"].is_string()) ||
-          (stored.contains("timestamp_ms") && !stored["timestamp_ms"].is_number_integer())) {
-        return page_token::Invalid();
-      }
-      const int64_t type = stored["type"].get<int64_t>();
-      if (type < 0 || type > static_cast<int64_t>(ShardFilterType::kFromTimestamp)) {
-        return page_token::Invalid();
-      }
-      ShardFilter f;
-      f.type = static_cast<ShardFilterType>(type);
-      f.shard_id = stored.value("shard_id", "");
-      if (stored.contains("timestamp_ms")) f.timestamp_ms = stored["timestamp_ms"].get<int64_t>();
-      filter = f;
-    }
+    auto page =
+        page_token::DecodeShards(request.next_token, Now(), options_.next_token_ttl.count());
+    if (!page.ok()) return page.status();
+    ref = {std::move(page->stream), ""};
+    exclusive_start = std::move(page->after);
+    created_ms = page->created_ms;
+    if (page->filter) filter = std::move(page->filter);
   } else if (ref.name.empty() && ref.arn.empty()) {
     return Status(ErrorCode::kInvalidArgument,
                   "Either NextToken or StreamName should be provided.");
@@ -226,14 +196,8 @@ Result<ListShardsResult> Broker::ListShards(const Caller& caller,
     result.shards.push_back(info.shards[i]);
   }
   if (more) {
-    nlohmann::json token = {{"stream", info.name},
-                            {"created_ms", info.created_ms},
-                            {"after", result.shards.back().Id()}};
-    if (filter) {
-      token["filter"] = {{"type", static_cast<int>(filter->type)}, {"shard_id", filter->shard_id}};
-      if (filter->timestamp_ms) token["filter"]["timestamp_ms"] = *filter->timestamp_ms;
-    }
-    result.next_token = page_token::Encode(std::move(token), Now());
+    result.next_token = page_token::EncodeShards(
+        {info.name, info.created_ms, result.shards.back().Id(), filter}, Now());
   }
   return result;
 }

@@ -3,42 +3,52 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
-#include <nlohmann/json.hpp>
-
-#include "sluice/common/base64.h"
+#include "sluice/broker/broker.h"
 #include "sluice/common/status.h"
 
 // Pagination tokens are opaque to clients: base64 of a small JSON document naming where the next
-// page starts, what it belongs to, and when the token was issued (so that it can expire).
+// page starts, what it belongs to, and when the token was issued (so that it can expire). This is
+// the one place their format is known. They are not signed, so decoding trusts nothing in them:
+// every member is checked for its type and range, and anything else is "Invalid NextToken."
+// (never an exception, never a number that overflows).
 namespace sluice::broker::page_token {
 
-inline std::string Encode(nlohmann::json body, int64_t now_ms) {
-  body["issued_ms"] = now_ms;
-  return Base64Encode(body.dump());
-}
+// ListStreams: the last stream name listed, in the account and region (`namespace_key`, the
+// registry prefix) that listed it.
+struct StreamsPage {
+  std::string after;
+};
+std::string EncodeStreams(const StreamsPage& page, std::string_view namespace_key, int64_t now_ms);
+// InvalidArgument for a token that is not ours or belongs to another namespace;
+// ExpiredNextToken for one older than `ttl_ms`.
+Result<StreamsPage> DecodeStreams(std::string_view token, std::string_view namespace_key,
+                                  int64_t now_ms, int64_t ttl_ms);
 
-inline std::optional<nlohmann::json> Decode(const std::string& token) {
-  auto raw = Base64Decode(token);
-  if (!raw) return std::nullopt;
-  auto body = nlohmann::json::parse(*raw, nullptr, false);
-  // Tokens are not signed, so a client can send anything here: every member a caller reads is
-  // type-checked by that caller, and issued_ms must be an int64 (2^63 read as one would wrap).
-  if (body.is_discarded() || !body.is_object() || !body["issued_ms"].is_number_integer() ||
-      (body["issued_ms"].is_number_unsigned() &&
-       body["issued_ms"].get<uint64_t>() > static_cast<uint64_t>(INT64_MAX))) {
-    return std::nullopt;
-  }
-  return body;
-}
+// ListShards: the stream (name and creation time), the last shard listed, and the filter the
+// first call gave.
+struct ShardsPage {
+  std::string stream;
+  int64_t created_ms = 0;
+  std::string after;
+  std::optional<ShardFilter> filter;
+};
+std::string EncodeShards(const ShardsPage& page, int64_t now_ms);
+Result<ShardsPage> DecodeShards(std::string_view token, int64_t now_ms, int64_t ttl_ms);
 
-// Also true for a token "issued" further in the future than it may live: no such token was ever
-// handed out, and one forged so would otherwise never expire.
-inline bool Expired(const nlohmann::json& token, int64_t now_ms, int64_t ttl_ms) {
-  const int64_t issued = token["issued_ms"].get<int64_t>();
-  if (issued > now_ms) return issued - now_ms > ttl_ms;
-  return now_ms - issued > ttl_ms;
-}
+// ListStreamConsumers: the stream's ARN and creation time, and the last consumer listed (its
+// creation time and name: consumers are listed in registration order).
+struct ConsumersPage {
+  std::string stream_arn;
+  int64_t stream_created_ms = 0;
+  int64_t after_ms = 0;
+  std::string after;
+};
+std::string EncodeConsumers(const ConsumersPage& page, int64_t now_ms);
+// Also InvalidArgument for a token of another stream, or of an earlier stream of that name.
+Result<ConsumersPage> DecodeConsumers(std::string_view token, std::string_view stream_arn,
+                                      int64_t stream_created_ms, int64_t now_ms, int64_t ttl_ms);
 
 inline Status Invalid() { return Status(ErrorCode::kInvalidArgument, "Invalid NextToken."); }
 

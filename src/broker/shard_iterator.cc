@@ -17,7 +17,13 @@ namespace {
 constexpr unsigned char kHeader[8] = {0, 0, 0, 0, 0, 0, 0, 1};
 constexpr size_t kNonceBytes = 12;
 constexpr size_t kTagBytes = 16;
-constexpr uint8_t kPlainVersion = 1;
+// Version 1 gave each text a one-byte length, which a text over 255 bytes (a region from a
+// credential scope can be longer) silently overflowed; version 2 gives four. Version 1 iterators
+// still decode until they expire.
+constexpr uint8_t kPlainVersion1 = 1;
+constexpr uint8_t kPlainVersion = 2;
+constexpr int kTextLengthBytes = 4;
+constexpr int kTextLengthBytesV1 = 1;
 constexpr size_t kMinTotalBytes = 152;
 
 using CipherContext = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;
@@ -27,7 +33,7 @@ void PutInt(std::string& out, uint64_t value, int bytes) {
 }
 
 void PutText(std::string& out, std::string_view text) {
-  out.push_back(static_cast<char>(text.size()));
+  PutInt(out, text.size(), kTextLengthBytes);
   out.append(text);
 }
 
@@ -42,8 +48,8 @@ class Reader {
     pos_ += bytes;
     return value;
   }
-  std::string Text() {
-    size_t length = Int(1);
+  std::string Text(int length_bytes) {
+    size_t length = Int(length_bytes);
     if (!Take(length)) return {};
     std::string text(data_.substr(pos_, length));
     pos_ += length;
@@ -134,15 +140,17 @@ std::optional<IteratorPosition> IteratorCodec::Decode(std::string_view text) con
   }
 
   Reader reader(plain);
-  if (reader.Int(1) != kPlainVersion) return std::nullopt;
+  const uint64_t version = reader.Int(1);
+  if (version != kPlainVersion && version != kPlainVersion1) return std::nullopt;
+  const int length_bytes = version == kPlainVersion ? kTextLengthBytes : kTextLengthBytesV1;
   IteratorPosition position;
   position.issued_ms = static_cast<int64_t>(reader.Int(8));
   position.stream_created_ms = static_cast<int64_t>(reader.Int(8));
   position.shard_index = ShardIndex{static_cast<uint32_t>(reader.Int(4))};
   position.seq_index = reader.Int(8);
-  position.stream_name = reader.Text();
-  position.account = reader.Text();
-  position.region = reader.Text();
+  position.stream_name = reader.Text(length_bytes);
+  position.account = reader.Text(length_bytes);
+  position.region = reader.Text(length_bytes);
   if (reader.failed()) return std::nullopt;
   return position;
 }

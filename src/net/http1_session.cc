@@ -1,12 +1,9 @@
 #include "net/http1_session.h"
 
-#include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <chrono>
 #include <cstdint>
 #include <exception>
-#include <limits>
 #include <optional>
 #include <string_view>
 #include <type_traits>
@@ -110,9 +107,7 @@ class Http1Session : public Connection,
     if (stopping_ || context_->stopping.load()) return CloseNow();
     const ServerOptions& options = context_->options;
     parser_.emplace();
-    parser_->body_limit(static_cast<std::uint64_t>(options.max_body_bytes));
-    parser_->header_limit(static_cast<std::uint32_t>(
-        std::min<size_t>(options.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
+    ApplyLimits(*parser_, options);
     if (buffer_.size() > 0) return StartRequest();  // pipelined, or bytes from the detector
 
     // Idle between requests: wait for a first byte within the idle timeout.
@@ -215,23 +210,13 @@ class Http1Session : public Connection,
     phase_ = Phase::kResponding;
     http::request<http::string_body> message = parser_->release();
     parser_.reset();
-    request_version_ = message.version() == 10 ? 10 : 11;
     request_is_head_ = message.method() == http::verb::head;
     keep_alive_ = message.keep_alive();
 
-    HttpRequest request;
-    request.method = std::string(message.method_string());
-    request.target = std::string(message.target());
-    for (const auto& field : message) {
-      std::string name(field.name_string());
-      std::transform(name.begin(), name.end(), name.begin(),
-                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      request.headers.emplace_back(std::move(name), std::string(field.value()));
-    }
-    request.body = std::move(message.body());
+    HttpRequest request = ToHttpRequest(std::move(message));
+    request_version_ = request.http_version;
     request.remote_address = remote_address_;
     request.tls = kTls;
-    request.http_version = request_version_;
 
     // The writer keeps the session alive while the handler holds it; its calls reach the
     // session as OnResponse* on the strand, tagged with this exchange so that a writer that
@@ -524,7 +509,7 @@ class Http1Session : public Connection,
   int request_version_ = 11;
   bool request_is_head_ = false;
   std::chrono::steady_clock::time_point request_deadline_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<RequestParser> parser_;
   std::optional<http::response<http::empty_body>> continue_response_;
 
   // The response being written (phase kResponding).

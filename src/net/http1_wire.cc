@@ -1,6 +1,9 @@
 #include "net/http1_wire.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <limits>
 #include <utility>
 
 #include <boost/beast/core/buffers_to_string.hpp>
@@ -12,6 +15,27 @@ namespace sluice::net {
 
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
+
+void ApplyLimits(RequestParser& parser, const ServerOptions& options) {
+  parser.body_limit(static_cast<std::uint64_t>(options.max_body_bytes));
+  parser.header_limit(static_cast<std::uint32_t>(
+      std::min<size_t>(options.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
+}
+
+HttpRequest ToHttpRequest(http::request<http::string_body> message) {
+  HttpRequest request;
+  request.method = std::string(message.method_string());
+  request.target = std::string(message.target());
+  for (const auto& field : message) {
+    std::string name(field.name_string());
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    request.headers.emplace_back(std::move(name), std::string(field.value()));
+  }
+  request.body = std::move(message.body());
+  request.http_version = message.version() == 10 ? 10 : 11;
+  return request;
+}
 
 ReadFailure ClassifyReadError(beast::error_code ec) {
   if (ec == http::error::body_limit) return ReadFailure::kBodyTooLarge;

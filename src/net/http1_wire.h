@@ -8,6 +8,8 @@
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
 
 #include "sluice/net/http_server.h"
 
@@ -15,6 +17,17 @@ namespace sluice::net {
 
 // Translations between Beast's HTTP/1 messages and errors and the server's own types, and the
 // HTTP/1 framing of response bodies. Pure functions; any thread.
+
+// The parser of one request, and the server's limits on it: header bytes (request line and
+// fields) and body bytes (declared or chunked), each failing the read with header_limit or
+// body_limit when exceeded.
+using RequestParser = boost::beast::http::request_parser<boost::beast::http::string_body>;
+void ApplyLimits(RequestParser& parser, const ServerOptions& options);
+
+// The request as the handler sees it, from a message the parser finished: header names
+// lower-cased, values and repeats as sent, HTTP/1.0 kept as 10 and anything else as 11. The
+// connection's own facts (remote address, TLS) are the session's to fill in.
+HttpRequest ToHttpRequest(boost::beast::http::request<boost::beast::http::string_body> message);
 
 // Why reading a request failed, in the terms the session acts on.
 enum class ReadFailure {

@@ -11,20 +11,6 @@
 
 namespace sluice::net {
 
-std::string_view HttpRequest::Header(std::string_view lower_name) const {
-  for (const auto& [name, value] : headers) {
-    if (name == lower_name) return value;
-  }
-  return {};
-}
-
-bool HttpRequest::HasHeader(std::string_view lower_name) const {
-  for (const auto& [name, value] : headers) {
-    if (name == lower_name) return true;
-  }
-  return false;
-}
-
 // Threads: Start(), Stop() and port() from any thread (the mutex orders them); the work they
 // start runs on the io_context.
 class HttpServer::Impl {

@@ -6,7 +6,6 @@
 
 #include <gtest/gtest.h>
 
-#include "sluice/common/base64.h"
 #include "unit/broker/broker_fixture.h"
 
 namespace sluice::broker {
@@ -256,42 +255,6 @@ TEST_F(BrokerTest, ListShardsPaginatesWithTokens) {
   }
   EXPECT_EQ(ids.size(), 5u);
   EXPECT_EQ(ids.back(), "shardId-000000000004");
-}
-
-// Tokens are base64 JSON a client can forge: members of the wrong type, a filter that is not an
-// object, an issue time past 2^63 or far in the future are refused (or expired), never thrown on.
-TEST_F(BrokerTest, ForgedPageTokensAreRefusedCleanly) {
-  ASSERT_TRUE(Create("s", 2).ok());
-  auto forged = [](const std::string& json) { return Base64Encode(json); };
-  for (const std::string& json :
-       {std::string(R"({"stream":"s","after":"x","created_ms":1,"issued_ms":9223372036854775808})"),
-        std::string(R"({"stream":"s","after":"x","created_ms":1,"issued_ms":1.5})"),
-        std::string(R"({"stream":7,"after":"x","created_ms":1,"issued_ms":1})"),
-        std::string(R"({"stream":"s","after":"x","created_ms":"1","issued_ms":1})")}) {
-    ListShardsRequest request;
-    request.next_token = forged(json);
-    EXPECT_EQ(broker_->ListShards(caller_, request).status().code(), ErrorCode::kInvalidArgument)
-        << json;
-  }
-  const int64_t now = 1701760153593;
-  frozen_clock_ms_ = now;
-  for (const std::string& filter :
-       {std::string(R"("filter":[])"), std::string(R"("filter":{"type":"AT_LATEST"})"),
-        std::string(R"("filter":{"type":1,"shard_id":5})"),
-        std::string(R"("filter":{"type":1,"timestamp_ms":"soon"})"),
-        std::string(R"("filter":{"type":99})")}) {
-    ListShardsRequest request;
-    request.next_token = forged(R"({"stream":"s","after":"","created_ms":1,"issued_ms":)" +
-                                std::to_string(now) + "," + filter + "}");
-    EXPECT_EQ(broker_->ListShards(caller_, request).status().code(), ErrorCode::kInvalidArgument)
-        << filter;
-  }
-  // Issued a year from now: never handed out, and it must not live for ever.
-  ListStreamsRequest streams;
-  streams.next_token =
-      forged(R"({"after":"a","namespace":")" + StreamMetaPrefix(caller_.account, caller_.region) +
-             R"(","issued_ms":)" + std::to_string(now + 31536000000) + "}");
-  EXPECT_EQ(broker_->ListStreams(caller_, streams).status().code(), ErrorCode::kExpiredNextToken);
 }
 
 TEST_F(BrokerTest, DeleteRemovesTheStream) {

@@ -1,6 +1,7 @@
 #include "net/http1_wire.h"
 
 #include <gtest/gtest.h>
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/beast/http/error.hpp>
 
@@ -86,6 +87,42 @@ TEST(DefaultRejectionTest, UsesTheUsualStatuses) {
   EXPECT_EQ(DefaultRejection(RejectReason::kBodyTooLarge).status, 413);
   EXPECT_EQ(DefaultRejection(RejectReason::kHeaderTooLarge).status, 431);
   EXPECT_EQ(DefaultRejection(RejectReason::kMalformed).status, 400);
+}
+
+// Parses `wire` as the session does (limits applied), for ToHttpRequest.
+http::request<http::string_body> Parse(std::string_view wire, boost::beast::error_code& ec) {
+  RequestParser parser;
+  ServerOptions options;
+  options.max_body_bytes = 8;
+  ApplyLimits(parser, options);
+  parser.eager(true);
+  parser.put(boost::asio::buffer(wire.data(), wire.size()), ec);
+  return parser.release();
+}
+
+TEST(ToHttpRequestTest, LowerCasesNamesKeepsRepeatsAndVersion) {
+  boost::beast::error_code ec;
+  HttpRequest request =
+      ToHttpRequest(Parse("POST /p?q=1 HTTP/1.0\r\nX-Amz-Target: A.B\r\nX-Rep: 1\r\nx-rep: 2\r\n"
+                          "Content-Length: 3\r\n\r\nabc",
+                          ec));
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(request.method, "POST");
+  EXPECT_EQ(request.target, "/p?q=1");
+  EXPECT_EQ(request.http_version, 10);
+  EXPECT_EQ(request.body, "abc");
+  EXPECT_EQ(request.Header("x-amz-target"), "A.B");
+  std::vector<std::string> repeats;
+  for (const auto& [name, value] : request.headers) {
+    if (name == "x-rep") repeats.push_back(value);
+  }
+  EXPECT_EQ(repeats, (std::vector<std::string>{"1", "2"}));
+}
+
+TEST(ToHttpRequestTest, TheBodyLimitApplies) {
+  boost::beast::error_code ec;
+  Parse("POST / HTTP/1.1\r\nContent-Length: 9\r\n\r\n123456789", ec);
+  EXPECT_EQ(ClassifyReadError(ec), ReadFailure::kBodyTooLarge);
 }
 
 }  // namespace
