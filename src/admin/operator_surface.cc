@@ -17,7 +17,8 @@ net::HttpResponse JsonResponse(int status, const nlohmann::json& body) {
   net::HttpResponse response;
   response.status = status;
   response.headers = {{"Content-Type", "application/json"}};
-  response.body = body.dump();
+  // Replace, not throw: an error may quote a path or node name with bytes that are not UTF-8.
+  response.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return response;
 }
 

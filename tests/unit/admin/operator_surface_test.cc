@@ -110,5 +110,21 @@ TEST_F(OperatorPortTest, ReadOnlyRoutesAreOpen) {
   EXPECT_EQ(Send("GET", "/_sluice/unknown").status, 404);
 }
 
+// Paths and headers are bytes: ones that are not UTF-8 get the same answers as any other unknown
+// path or wrong token (they once made the JSON error body throw, a 500).
+TEST_F(OperatorPortTest, NonUtf8PathsAndHeadersGetPlainAnswers) {
+  const std::string bearer = std::string("Bearer ") + kToken;
+  for (const char* target :
+       {"/_sluice/nodes/\xff\xfe/fail", "/_sluice/nodes/az-a\xc3\x28/fail", "/\x80\x80"}) {
+    net::HttpResponse answer = Send("POST", target, bearer);
+    EXPECT_EQ(answer.status, 404) << target;
+    EXPECT_FALSE(answer.body.empty());
+  }
+  const int get_status = Send("GET", "/_sluice/nodes/\xff").status;
+  EXPECT_TRUE(get_status == 404 || get_status == 405) << get_status;
+  EXPECT_EQ(Send("POST", "/_sluice/nodes/az-a/fail", "Bearer \xff\xfe").status, 401);
+  EXPECT_EQ(Send("POST", "/_sluice/nodes/az-a/fail?latency_ms=\xff", bearer).status, 400);
+}
+
 }  // namespace
 }  // namespace sluice::admin
