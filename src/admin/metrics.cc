@@ -41,6 +41,10 @@ std::string OperatorSurface::RenderMetrics() const {
   Family(out, "sluice_bytes_written_total", "counter",
          "Data and partition-key bytes acknowledged to producers.");
   out << "sluice_bytes_written_total " << traffic.bytes_in << "\n";
+  Family(out, "sluice_store_reads_in_flight", "gauge",
+         "Record reads (GetRecords, AT_TIMESTAMP, SubscribeToShard) queued or running on the "
+         "reader threads.");
+  out << "sluice_store_reads_in_flight " << traffic.reads_in_flight << "\n";
   Family(out, "sluice_records_read_total", "counter", "Records returned by GetRecords.");
   out << "sluice_records_read_total " << traffic.records_out << "\n";
   Family(out, "sluice_bytes_read_total", "counter", "Bytes returned by GetRecords.");
@@ -90,6 +94,12 @@ std::string OperatorSurface::RenderMetrics() const {
   for (const auto& node : nodes) {
     out << "sluice_node_injected_latency_seconds{node=\"" << node.name << "\"} "
         << static_cast<double>(node.faults.apply_delay.count()) / 1e3 << "\n";
+  }
+  Family(out, "sluice_node_injected_read_latency_seconds", "gauge",
+         "Delay injected before each read of a node (operator fault injection).");
+  for (const auto& node : nodes) {
+    out << "sluice_node_injected_read_latency_seconds{node=\"" << node.name << "\"} "
+        << static_cast<double>(node.faults.read_delay.count()) / 1e3 << "\n";
   }
   Family(out, "sluice_node_injected_error_rate", "gauge",
          "Probability injected that a write of a node fails (operator fault injection).");

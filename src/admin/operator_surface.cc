@@ -3,6 +3,7 @@
 #include "sluice/admin/operator_surface.h"
 
 #include <charconv>
+#include <map>
 #include <optional>
 
 #include <nlohmann/json.hpp>
@@ -26,7 +27,8 @@ net::HttpResponse Problem(int status, const std::string& message) {
   return JsonResponse(status, {{"error", message}});
 }
 
-// A minute per write is slow enough for any drill; more could only wedge the node's writer.
+// A minute per write or read is slow enough for any drill; more could only wedge the node's
+// writer or the broker's readers.
 constexpr int64_t kMaxInjectedLatencyMs = 60000;
 
 template <typename Number>
@@ -37,22 +39,30 @@ std::optional<Number> ParseNumber(const std::string& text) {
   return value;
 }
 
-// `?latency_ms=N&error_rate=P` on .../fail asks for a degraded node rather than an outage.
-// Returns no settings when neither is given; a Status when one is malformed.
+// A delay parameter in milliseconds, if given: a whole number up to kMaxInjectedLatencyMs.
+Status ParseDelay(std::map<std::string, std::string>& params, const std::string& name,
+                  std::chrono::milliseconds& delay) {
+  if (!params.contains(name)) return Status::Ok();
+  auto ms = ParseNumber<int64_t>(params[name]);
+  if (!ms || *ms < 0 || *ms > kMaxInjectedLatencyMs) {
+    return Status(ErrorCode::kInvalidArgument,
+                  name + " must be an integer from 0 to " + std::to_string(kMaxInjectedLatencyMs));
+  }
+  delay = std::chrono::milliseconds(*ms);
+  return Status::Ok();
+}
+
+// `?latency_ms=N&read_latency_ms=R&error_rate=P` on .../fail asks for a degraded node rather than
+// an outage. Returns no settings when none is given; a Status when one is malformed.
 Result<std::optional<replication::FaultSettings>> ParseFaults(const std::string& target) {
   auto params = protocol::QueryParameters(target);
-  if (!params.contains("latency_ms") && !params.contains("error_rate")) {
+  if (!params.contains("latency_ms") && !params.contains("read_latency_ms") &&
+      !params.contains("error_rate")) {
     return std::optional<replication::FaultSettings>();
   }
   replication::FaultSettings faults;
-  if (params.contains("latency_ms")) {
-    auto latency = ParseNumber<int64_t>(params["latency_ms"]);
-    if (!latency || *latency < 0 || *latency > kMaxInjectedLatencyMs) {
-      return Status(ErrorCode::kInvalidArgument, "latency_ms must be an integer from 0 to " +
-                                                     std::to_string(kMaxInjectedLatencyMs));
-    }
-    faults.apply_delay = std::chrono::milliseconds(*latency);
-  }
+  if (Status s = ParseDelay(params, "latency_ms", faults.apply_delay); !s.ok()) return s;
+  if (Status s = ParseDelay(params, "read_latency_ms", faults.read_delay); !s.ok()) return s;
   if (params.contains("error_rate")) {
     auto rate = ParseNumber<double>(params["error_rate"]);
     if (!rate || !(*rate >= 0 && *rate <= 1)) {
@@ -64,7 +74,9 @@ Result<std::optional<replication::FaultSettings>> ParseFaults(const std::string&
 }
 
 nlohmann::json FaultsJson(const replication::FaultSettings& faults) {
-  return {{"latency_ms", faults.apply_delay.count()}, {"error_rate", faults.error_rate}};
+  return {{"latency_ms", faults.apply_delay.count()},
+          {"read_latency_ms", faults.read_delay.count()},
+          {"error_rate", faults.error_rate}};
 }
 
 }  // namespace
@@ -113,7 +125,8 @@ net::HttpResponse OperatorSurface::Handle(const net::HttpRequest& request) const
     }
     return JsonResponse(200, {{"nodes", nodes}});
   }
-  // /_sluice/nodes/<name>/fail[?latency_ms=N&error_rate=P] and /_sluice/nodes/<name>/recover
+  // /_sluice/nodes/<name>/fail[?latency_ms=N&read_latency_ms=R&error_rate=P] and
+  // /_sluice/nodes/<name>/recover
   const std::string prefix = "/_sluice/nodes/";
   if (path.rfind(prefix, 0) == 0) {
     std::string rest = path.substr(prefix.size());

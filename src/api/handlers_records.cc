@@ -110,9 +110,10 @@ void GetShardIterator(const Call& call, Reply reply) {
   if (auto t = call.input.find("Timestamp"); t != call.input.end()) {
     request.timestamp_ms = TimestampMs(*t);
   }
-  auto iterator = call.broker.GetShardIterator(call.context.caller, request);
-  if (!iterator.ok()) return reply(iterator.status());
-  reply(Value{{"ShardIterator", *iterator}});
+  call.broker.GetShardIterator(call.context.caller, request, [reply](Result<std::string> iterator) {
+    if (!iterator.ok()) return reply(iterator.status());
+    reply(Value{{"ShardIterator", std::move(*iterator)}});
+  });
 }
 
 void GetRecords(const Call& call, Reply reply) {
@@ -120,13 +121,18 @@ void GetRecords(const Call& call, Reply reply) {
   if (auto l = call.input.find("Limit"); l != call.input.end()) {
     limit = static_cast<uint32_t>(l->get<int64_t>());
   }
-  auto result = call.broker.GetRecords(call.input.at("ShardIterator").get<std::string>(), limit);
-  if (!result.ok()) return reply(result.status());
-  Value out = {{"Records", RecordValues(result->records)}};
-  if (result->next_iterator) out["NextShardIterator"] = *result->next_iterator;
-  out["MillisBehindLatest"] = result->millis_behind_latest;
-  if (!result->child_shards.empty()) out["ChildShards"] = ChildShardValues(result->child_shards);
-  reply(std::move(out));
+  call.broker.GetRecords(call.input.at("ShardIterator").get<std::string>(), limit,
+                         [reply](Result<broker::GetRecordsResult> result) {
+                           if (!result.ok()) return reply(result.status());
+                           Value out = {{"Records", RecordValues(result->records)}};
+                           if (result->next_iterator)
+                             out["NextShardIterator"] = *result->next_iterator;
+                           out["MillisBehindLatest"] = result->millis_behind_latest;
+                           if (!result->child_shards.empty()) {
+                             out["ChildShards"] = ChildShardValues(result->child_shards);
+                           }
+                           reply(std::move(out));
+                         });
 }
 
 Value RecordValues(const std::vector<broker::RecordView>& records) {

@@ -61,6 +61,10 @@ const std::vector<Setting>& Settings() {
       {"account-id", "12-digit account in ARNs and messages", &Config::account_id},
       {"region", "region for requests whose credentials name none", &Config::region},
       {"threads", "I/O threads (0: one per core)", &Config::threads},
+      {"read-threads",
+       "threads that read records from disk (GetRecords, AT_TIMESTAMP, SubscribeToShard), so a "
+       "slow read never holds an I/O thread",
+       &Config::read_threads},
       {"durability", "fsync (each group commit synced to disk) or buffered (left to the OS)",
        &Config::durability},
       {"nodes", "storage nodes, one per simulated availability zone", &Config::nodes},
@@ -197,6 +201,9 @@ Status CheckValues(const Config& config) {
   }
   if (config.next_token_ttl_ms < 1) {
     return Status(ErrorCode::kInvalidArgument, "next-token-ttl-ms must be at least 1");
+  }
+  if (config.read_threads < 1 || config.read_threads > 256) {
+    return Status(ErrorCode::kInvalidArgument, "read-threads must be between 1 and 256");
   }
   if (config.node_queue_bytes < 1) {
     return Status(ErrorCode::kInvalidArgument, "node-queue-bytes must be at least 1");

@@ -31,6 +31,7 @@ struct Config {
   std::string account_id = "000000000000";
   std::string region = "us-east-1";
   int64_t threads = 0;  // 0: one per core
+  int64_t read_threads = 2;
   std::string durability = "fsync";
   int64_t nodes = 3;
   int64_t quorum = 2;

@@ -94,6 +94,7 @@ int Run(const Config& config) {
   broker_options.on_demand_stream_limit = static_cast<uint32_t>(config.on_demand_stream_limit);
   broker_options.retention_sweep_interval = std::chrono::milliseconds(config.retention_sweep_ms);
   broker_options.next_token_ttl = std::chrono::milliseconds(config.next_token_ttl_ms);
+  broker_options.read_threads = static_cast<size_t>(config.read_threads);
   broker::Broker broker(io, **store, broker::IteratorCodec(*iterator_key), broker_options);
   if (Status recovered = broker.Recover(); !recovered.ok())
     return Fail("recovering streams", recovered);

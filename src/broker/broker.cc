@@ -3,6 +3,7 @@
 // the retention sweep in broker_retention.cc.
 #include "sluice/broker/broker.h"
 
+#include <algorithm>
 #include <random>
 
 #include <boost/asio/post.hpp>
@@ -10,6 +11,7 @@
 #include "broker/broker_messages.h"
 #include "broker/broker_state.h"
 #include "broker/clock.h"
+#include "broker/store_readers.h"
 #include "broker/stream_registry.h"
 #include "broker/stream_settings.h"
 #include "broker/tag_rules.h"
@@ -37,7 +39,8 @@ Broker::Broker(boost::asio::io_context& io, replication::ReplicatedStore& store,
       timers_(std::make_unique<Timers>()),
       traffic_(std::make_unique<Traffic>()),
       subscriptions_(std::make_unique<Subscriptions>()),
-      accounts_(std::make_unique<Accounts>()) {
+      accounts_(std::make_unique<Accounts>()),
+      readers_(std::make_unique<StoreReaders>(std::max<size_t>(1, options_.read_threads))) {
   if (options_.enforce_limits) traffic_->limiter.Enable();
 }
 
@@ -391,6 +394,7 @@ BrokerCounters Broker::Counters() const {
   counters.records_out = traffic_->records_out.load(std::memory_order_relaxed);
   counters.bytes_out = traffic_->bytes_out.load(std::memory_order_relaxed);
   counters.streams = registry_->size();
+  counters.reads_in_flight = readers_->in_flight();
   return counters;
 }
 

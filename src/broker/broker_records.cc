@@ -9,6 +9,7 @@
 #include "broker/broker_state.h"
 #include "broker/clock.h"
 #include "broker/reshard_plan.h"
+#include "broker/store_readers.h"
 #include "broker/stream_registry.h"
 #include "sluice/broker/broker.h"
 #include "sluice/common/log.h"
@@ -207,10 +208,10 @@ void Broker::PutRecords(const Caller& caller, const StreamRef& ref, std::vector<
   }
 }
 
-Result<uint64_t> Broker::StartPosition(const StreamView& view, ShardIndex index, IteratorType type,
-                                       const std::optional<std::string>& sequence_text,
-                                       std::optional<int64_t> timestamp_ms,
-                                       std::string_view operation) {
+void Broker::StartPosition(const StreamView& view, ShardIndex index, IteratorType type,
+                           const std::optional<std::string>& sequence_text,
+                           std::optional<int64_t> timestamp_ms, std::string_view operation,
+                           Callback<uint64_t> done) {
   const StreamInfo& info = view.info;
   const ShardInfo& shard_info = view.Shard(index);
   const std::string shard_id = shard_info.Id();
@@ -220,12 +221,12 @@ Result<uint64_t> Broker::StartPosition(const StreamView& view, ShardIndex index,
   if (by_sequence != sequence_text.has_value() && type != IteratorType::kAtTimestamp) {
     static constexpr const char* kTypeNames[] = {"AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER",
                                                  "TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"};
-    return Status(ErrorCode::kInvalidArgument,
-                  "Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and "
-                  "StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no "
-                  "StartingSequenceNumber. Request specified " +
-                      std::string(kTypeNames[static_cast<int>(type)]) +
-                      (by_sequence ? " and no" : " and also a") + " StartingSequenceNumber.");
+    return done(Status(ErrorCode::kInvalidArgument,
+                       "Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and "
+                       "StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no "
+                       "StartingSequenceNumber. Request specified " +
+                           std::string(kTypeNames[static_cast<int>(type)]) +
+                           (by_sequence ? " and no" : " and also a") + " StartingSequenceNumber."));
   }
   switch (type) {
     case IteratorType::kAtSequenceNumber:
@@ -235,150 +236,171 @@ Result<uint64_t> Broker::StartPosition(const StreamView& view, ShardIndex index,
       used.append(" used in ").append(operation).append(" on shard ").append(shard_id);
       used.append(" in stream ").append(info.name).append(" under account ").append(info.account);
       auto sequence = SequenceNumber::Parse(text);
-      if (!sequence) return Status(ErrorCode::kInvalidArgument, used + " is invalid.");
+      if (!sequence) return done(Status(ErrorCode::kInvalidArgument, used + " is invalid."));
       if (sequence->shard_index != index) {
-        return Status(ErrorCode::kInvalidArgument,
-                      "Invalid StartingSequenceNumber. It encodes " +
-                          ShardIdFor(sequence->shard_index) +
-                          ", while it was used in a call to a shard with " + shard_id);
+        return done(Status(ErrorCode::kInvalidArgument,
+                           "Invalid StartingSequenceNumber. It encodes " +
+                               ShardIdFor(sequence->shard_index) +
+                               ", while it was used in a call to a shard with " + shard_id));
       }
       if (sequence->shard_created_s != shard_info.created_ms / 1000) {
-        return Status(ErrorCode::kInvalidArgument,
-                      used + " is invalid because it did not come from this stream.");
+        return done(Status(ErrorCode::kInvalidArgument,
+                           used + " is invalid because it did not come from this stream."));
       }
       // The shard's starting sequence number sorts before its first record (see
       // ShardInfo::StartingSequenceNumber): both types start at the first record.
       if (sequence->seq_index == 0 &&
           sequence->arrival_s == shard_info.StartingSequenceNumber().arrival_s) {
-        return uint64_t{0};
+        return done(uint64_t{0});
       }
-      return sequence->seq_index + (type == IteratorType::kAfterSequenceNumber ? 1 : 0);
+      return done(sequence->seq_index + (type == IteratorType::kAfterSequenceNumber ? 1 : 0));
     }
     case IteratorType::kTrimHorizon:
-      return uint64_t{0};  // reads skip what retention has expired
+      return done(uint64_t{0});  // reads skip what retention has expired
     case IteratorType::kLatest:
-      return writer.committed_end();
+      return done(writer.committed_end());
     case IteratorType::kAtTimestamp: {
       if (!timestamp_ms) {
-        return Status(ErrorCode::kInvalidArgument,
-                      "Must specify timestampInMillis parameter for iterator of type "
-                      "AT_TIMESTAMP. Current request has no timestamp parameter.");
+        return done(Status(ErrorCode::kInvalidArgument,
+                           "Must specify timestampInMillis parameter for iterator of type "
+                           "AT_TIMESTAMP. Current request has no timestamp parameter."));
       }
       int64_t now = Now();
       if (*timestamp_ms > now) {
-        return Status(ErrorCode::kInvalidArgument,
-                      "The timestampInMillis parameter cannot be greater than the "
-                      "currentTimestampInMillis. timestampInMillis: " +
-                          std::to_string(*timestamp_ms) +
-                          ", currentTimestampInMillis: " + std::to_string(now));
+        return done(Status(ErrorCode::kInvalidArgument,
+                           "The timestampInMillis parameter cannot be greater than the "
+                           "currentTimestampInMillis. timestampInMillis: " +
+                               std::to_string(*timestamp_ms) +
+                               ", currentTimestampInMillis: " + std::to_string(now)));
       }
       const uint64_t end = writer.committed_end();  // before the view: the node covers it
-      auto read = store_.OpenReadView();
-      if (!read.ok()) return read.status();
-      auto first = (*read)->FirstSeqAtOrAfter(info.uid, index.value(), *timestamp_ms, 0, end);
-      if (!first.ok()) return first.status();
-      return first->value_or(end);
+      auto find = [&store = store_, uid = info.uid, shard = index.value(), at = *timestamp_ms,
+                   end]() -> Result<uint64_t> {
+        auto read = store.OpenReadView();
+        if (!read.ok()) return read.status();
+        auto first = (*read)->FirstSeqAtOrAfter(uid, shard, at, 0, end);
+        if (!first.ok()) return first.status();
+        return first->value_or(end);
+      };
+      return readers_->Run(std::move(find), io_.get_executor(), std::move(done));
     }
   }
-  return uint64_t{0};
+  done(uint64_t{0});
 }
 
-Result<std::string> Broker::GetShardIterator(const Caller& caller, const IteratorRequest& request) {
+void Broker::GetShardIterator(const Caller& caller, const IteratorRequest& request,
+                              Callback<std::string> done) {
   auto found = Find(caller, request.stream);
-  if (!found.ok()) return found.status();
+  if (!found.ok()) return done(found.status());
   ViewPtr view = std::move(found).value();
   const StreamInfo& info = view->info;
   auto index = ParseShardId(request.shard_id);
   if (!index) {
-    return Status(ErrorCode::kResourceNotFound, "Could not find shard " + request.shard_id +
-                                                    " in stream " + info.name + " under account " +
-                                                    info.account + ".");
+    return done(Status(ErrorCode::kResourceNotFound, "Could not find shard " + request.shard_id +
+                                                         " in stream " + info.name +
+                                                         " under account " + info.account + "."));
   }
   if (!view->HasShard(*index)) {
-    return messages::ShardNotFound(ShardIdFor(*index), info.name, info.account);
+    return done(messages::ShardNotFound(ShardIdFor(*index), info.name, info.account));
   }
-  auto start = StartPosition(*view, *index, request.type, request.starting_sequence_number,
-                             request.timestamp_ms, "GetShardIterator");
-  if (!start.ok()) return start.status();
-  if (ShardThroughput* limits = traffic_->limiter.For(info.uid, *index);
-      limits != nullptr && !limits->AdmitIterator(Now())) {
-    return messages::RateExceeded(ShardIdFor(*index), info);
-  }
-  IteratorPosition position{info.account, info.region, info.name, info.created_ms,
-                            *index,       *start,      Now()};
-  return iterators_.Encode(position);
+  auto issue = [this, view, index = *index, done](Result<uint64_t> start) {
+    if (!start.ok()) return done(start.status());
+    const StreamInfo& stream = view->info;
+    if (ShardThroughput* limits = traffic_->limiter.For(stream.uid, index);
+        limits != nullptr && !limits->AdmitIterator(Now())) {
+      return done(messages::RateExceeded(ShardIdFor(index), stream));
+    }
+    IteratorPosition position{stream.account, stream.region, stream.name, stream.created_ms,
+                              index,          *start,        Now()};
+    done(iterators_.Encode(position));
+  };
+  StartPosition(*view, *index, request.type, request.starting_sequence_number, request.timestamp_ms,
+                "GetShardIterator", std::move(issue));
 }
 
-Result<GetRecordsResult> Broker::GetRecords(const std::string& iterator,
-                                            std::optional<uint32_t> limit) {
+void Broker::GetRecords(const std::string& iterator, std::optional<uint32_t> limit,
+                        Callback<GetRecordsResult> done) {
   auto position = iterators_.Decode(iterator);
-  if (!position) return messages::InvalidIterator();
+  if (!position) return done(messages::InvalidIterator());
   const int64_t now = Now();
   if (now - position->issued_ms > options_.iterator_ttl.count()) {
-    return Status(ErrorCode::kExpiredIterator,
-                  "Iterator expired. The iterator was created at time " +
-                      AmzUtcString(position->issued_ms) + " while right now it is " +
-                      AmzUtcString(now) +
-                      " which is further in the future than the tolerated delay of " +
-                      std::to_string(options_.iterator_ttl.count()) + " milliseconds.");
+    return done(Status(ErrorCode::kExpiredIterator,
+                       "Iterator expired. The iterator was created at time " +
+                           AmzUtcString(position->issued_ms) + " while right now it is " +
+                           AmzUtcString(now) +
+                           " which is further in the future than the tolerated delay of " +
+                           std::to_string(options_.iterator_ttl.count()) + " milliseconds."));
   }
   const std::string shard_id = ShardIdFor(position->shard_index);
   auto found = Find({position->account, position->region}, {position->stream_name, ""});
   if (!found.ok()) {
-    return messages::ShardNotFound(shard_id, position->stream_name, position->account);
+    return done(messages::ShardNotFound(shard_id, position->stream_name, position->account));
   }
   ViewPtr view = std::move(found).value();
   const StreamInfo& info = view->info;
   if (info.created_ms != position->stream_created_ms || !view->HasShard(position->shard_index)) {
-    return messages::ShardNotFound(shard_id, info.name, info.account);
+    return done(messages::ShardNotFound(shard_id, info.name, info.account));
   }
   ShardThroughput* limits = traffic_->limiter.For(info.uid, position->shard_index);
-  if (limits != nullptr && !limits->AdmitRead(now)) return messages::RateExceeded(shard_id, info);
-  // The committed end first, then a node view: the node then holds everything before that end.
+  if (limits != nullptr && !limits->AdmitRead(now)) {
+    return done(messages::RateExceeded(shard_id, info));
+  }
+  // The committed end first, then (in ReadFrom) a node view: the node then holds everything
+  // before that end.
   const uint64_t end = view->Writer(position->shard_index).committed_end();
-  const ShardInfo& shard = view->Shard(position->shard_index);
+  if (position->seq_index >= end) return done(ReadFrom(*view, *position, end, limit, now));
+  readers_->Run([this, view, position = *position, end, limit,
+                 now] { return ReadFrom(*view, position, end, limit, now); },
+                io_.get_executor(), std::move(done));
+}
 
-  storage::RecordRange range;
-  range.stream_uid = info.uid;
-  range.shard_index = position->shard_index.value();
-  range.from_seq = position->seq_index;
-  range.to_seq = end;
-  range.min_arrival_ms = RetentionCutoffMs(now, info.retention_hours);
-  range.max_records = std::min(limit.value_or(kMaxGetRecordsLimit), kMaxGetRecordsLimit);
-  range.max_bytes = kMaxGetRecordsBytes;
+Result<GetRecordsResult> Broker::ReadFrom(const StreamView& view, IteratorPosition position,
+                                          uint64_t end, std::optional<uint32_t> limit,
+                                          int64_t now) const {
+  const StreamInfo& info = view.info;
+  const ShardInfo& shard = view.Shard(position.shard_index);
   GetRecordsResult result;
-  if (range.from_seq < range.to_seq) {
+  if (position.seq_index < end) {
+    storage::RecordRange range;
+    range.stream_uid = info.uid;
+    range.shard_index = position.shard_index.value();
+    range.from_seq = position.seq_index;
+    range.to_seq = end;
+    range.min_arrival_ms = RetentionCutoffMs(now, info.retention_hours);
+    range.max_records = std::min(limit.value_or(kMaxGetRecordsLimit), kMaxGetRecordsLimit);
+    range.max_bytes = kMaxGetRecordsBytes;
     auto read = store_.OpenReadView();
     if (!read.ok()) return read.status();
     auto records = (*read)->ReadRecords(range);
     if (!records.ok()) return records.status();
-    const ShardInfo& shard_info = shard;
     uint64_t bytes = 0;
     for (const auto& record : *records) bytes += record.data.size() + record.partition_key.size();
     traffic_->records_out.fetch_add(records->size(), std::memory_order_relaxed);
     traffic_->bytes_out.fetch_add(bytes, std::memory_order_relaxed);
-    if (limits != nullptr) limits->ChargeRead(bytes, now);
+    if (ShardThroughput* limits = traffic_->limiter.For(info.uid, position.shard_index)) {
+      limits->ChargeRead(bytes, now);
+    }
     result.records.reserve(records->size());
     for (auto& record : *records) {
-      result.records.push_back({SequenceNumber{shard_info.created_ms / 1000, position->shard_index,
+      result.records.push_back({SequenceNumber{shard.created_ms / 1000, position.shard_index,
                                                record.seq_index, record.arrival_ms / 1000},
                                 record.arrival_ms, std::move(record.data),
                                 std::move(record.partition_key), record.encrypted});
     }
     // Nothing returned means everything before `end` has expired or was never committed.
-    position->seq_index = records->empty() ? end : records->back().seq_index + 1;
-    if (!records->empty() && position->seq_index < end) {
+    position.seq_index = records->empty() ? end : records->back().seq_index + 1;
+    if (!records->empty() && position.seq_index < end) {
       result.millis_behind_latest = std::max<int64_t>(0, now - records->back().arrival_ms);
     }
   }
-  if (!shard.open() && position->seq_index >= shard.EndSeqIndex() && end >= shard.EndSeqIndex()) {
+  if (!shard.open() && position.seq_index >= shard.EndSeqIndex() && end >= shard.EndSeqIndex()) {
     // A closed shard read to its end: no next iterator, and where to go on.
     result.millis_behind_latest = 0;
-    result.child_shards = ChildShardsOf(info, position->shard_index);
+    result.child_shards = ChildShardsOf(info, position.shard_index);
     return result;
   }
-  position->issued_ms = now;
-  auto next = iterators_.Encode(*position);
+  position.issued_ms = now;
+  auto next = iterators_.Encode(position);
   if (!next.ok()) return next.status();
   result.next_iterator = std::move(*next);
   return result;

@@ -4,6 +4,7 @@
 #include "broker/broker_state.h"
 #include "broker/clock.h"
 #include "broker/shard_subscription.h"
+#include "broker/store_readers.h"
 #include "broker/stream_registry.h"
 #include "sluice/broker/broker.h"
 
@@ -32,32 +33,41 @@ void Broker::SubscribeToShard(const Caller& caller, const SubscribeRequest& requ
                               "Could not find shard " + request.shard_id + " in stream " +
                                   info.name + " under account " + info.account + "."));
   }
-  auto start = StartPosition(*view, *index, request.type, request.starting_sequence_number,
-                             request.timestamp_ms, "SubscribeToShard");
-  if (!start.ok()) return sink->Ended(start.status());
+  StartPosition(*view, *index, request.type, request.starting_sequence_number, request.timestamp_ms,
+                "SubscribeToShard",
+                [this, view, index = *index, consumer, arn = request.consumer_arn,
+                 sink](Result<uint64_t> start) mutable {
+                  if (!start.ok()) return sink->Ended(start.status());
+                  Subscribe(*view, index, consumer, arn, *start, std::move(sink));
+                });
+}
 
+void Broker::Subscribe(const StreamView& view, ShardIndex index, const ConsumerInfo& consumer,
+                       const std::string& consumer_arn, uint64_t start,
+                       std::shared_ptr<SubscriptionSink> sink) {
+  const StreamInfo& info = view.info;
   const std::string key = StreamMetaKey(info.account, info.region, info.name);
   ShardSubscription::Target target{
       [registry = registry_.get(), key] { return registry->Find(key); },
       info.account,
       info.name,
       info.uid,
-      *index,
+      index,
       consumer.name,
       consumer.created_ms};
   Traffic& traffic = *traffic_;
   ShardSubscription::Services services{
-      io_, store_, [this] { return Now(); },
+      io_, store_, *readers_, [this] { return Now(); },
       [&traffic](uint64_t records, uint64_t bytes) {
         traffic.records_out.fetch_add(records, std::memory_order_relaxed);
         traffic.bytes_out.fetch_add(bytes, std::memory_order_relaxed);
       }};
   auto subscription = std::make_shared<ShardSubscription>(
-      std::move(services), options_.subscription, std::move(target), *start, std::move(sink));
+      std::move(services), options_.subscription, std::move(target), start, std::move(sink));
 
   // One subscription per consumer and shard: a second one within the takeover window is refused;
   // after it, the new one replaces the old.
-  const std::string subscription_key = request.consumer_arn + "|" + ShardIdFor(*index);
+  const std::string subscription_key = consumer_arn + "|" + ShardIdFor(index);
   const auto now = std::chrono::steady_clock::now();
   std::shared_ptr<ShardSubscription> replaced;
   {

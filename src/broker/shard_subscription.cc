@@ -91,31 +91,19 @@ void ShardSubscription::Step() {
     range.min_arrival_ms = RetentionCutoffMs(now, info.retention_hours);
     range.max_records = options_.max_event_records;
     range.max_bytes = options_.max_event_bytes;
-    auto read = services_.store.OpenReadView();
-    if (!read.ok()) return Finish(read.status());
-    auto records = (*read)->ReadRecords(range);
-    if (!records.ok()) return Finish(records.status());
-    SubscribeEvent event;
-    uint64_t bytes = 0;
-    event.records.reserve(records->size());
-    for (auto& record : *records) {
-      bytes += record.data.size() + record.partition_key.size();
-      event.records.push_back({SequenceNumber{shard.created_ms / 1000, target_.shard,
-                                              record.seq_index, record.arrival_ms / 1000},
-                               record.arrival_ms, std::move(record.data),
-                               std::move(record.partition_key), record.encrypted});
-    }
-    // Nothing returned: everything before `end` has expired.
-    position_ = records->empty() ? end : records->back().seq_index + 1;
-    if (!event.records.empty()) {
-      last_delivered_ = event.records.back().sequence;
-      if (position_ < end) {
-        event.millis_behind_latest = std::max<int64_t>(0, now - event.records.back().arrival_ms);
-      }
-      services_.count_out(event.records.size(), bytes);
-    }
-    event.continuation = Continuation(shard);
-    return Deliver(std::move(event), false);
+    in_flight_ = true;  // until the event built from the read is delivered
+    services_.readers.Run(
+        [&store = services_.store, range]() -> Result<std::vector<storage::StoredRecord>> {
+          auto read = store.OpenReadView();
+          if (!read.ok()) return read.status();
+          return (*read)->ReadRecords(range);
+        },
+        strand_,
+        [self = shared_from_this(), view, end,
+         now](Result<std::vector<storage::StoredRecord>> records) {
+          self->OnRead(std::move(records), view->Shard(self->target_.shard), end, now);
+        });
+    return;
   }
   if (!shard.open()) {
     // A closed shard read to its end: its children, and the subscription is over.
@@ -130,6 +118,34 @@ void ShardSubscription::Step() {
     return Deliver(std::move(event), false);
   }
   WaitForCommit(writer);
+}
+
+void ShardSubscription::OnRead(Result<std::vector<storage::StoredRecord>> records,
+                               const ShardInfo& shard, uint64_t end, int64_t now) {
+  in_flight_ = false;
+  if (finished_) return;
+  if (!records.ok()) return Finish(records.status());
+  SubscribeEvent event;
+  uint64_t bytes = 0;
+  event.records.reserve(records->size());
+  for (auto& record : *records) {
+    bytes += record.data.size() + record.partition_key.size();
+    event.records.push_back({SequenceNumber{shard.created_ms / 1000, target_.shard,
+                                            record.seq_index, record.arrival_ms / 1000},
+                             record.arrival_ms, std::move(record.data),
+                             std::move(record.partition_key), record.encrypted});
+  }
+  // Nothing returned: everything before `end` has expired.
+  position_ = records->empty() ? end : records->back().seq_index + 1;
+  if (!event.records.empty()) {
+    last_delivered_ = event.records.back().sequence;
+    if (position_ < end) {
+      event.millis_behind_latest = std::max<int64_t>(0, now - event.records.back().arrival_ms);
+    }
+    services_.count_out(event.records.size(), bytes);
+  }
+  event.continuation = Continuation(shard);
+  Deliver(std::move(event), false);
 }
 
 void ShardSubscription::WaitForCommit(ShardWriter& writer) {

@@ -6,11 +6,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include "broker/store_readers.h"
 #include "broker/stream_view.h"
 #include "sluice/broker/broker.h"
 #include "sluice/replication/replicated_store.h"
@@ -21,9 +23,10 @@ namespace sluice::broker {
 // the shard's commit signal (never by polling), with a heartbeat event when idle, until its
 // lifetime ends, the shard ends, the consumer or stream goes away, or it is cancelled.
 //
-// Threads: everything runs on the subscription's own strand of the io_context. The commit
-// signal, the timers and the sink's `delivered` callbacks are posted to it, so one step runs at
-// a time. Cancel may be called from any thread.
+// Threads: everything runs on the subscription's own strand of the io_context, except the store
+// reads, which run on the broker's reader threads. The commit signal, the timers, the reads'
+// results and the sink's `delivered` callbacks are posted to the strand, so one step runs at a
+// time. Cancel may be called from any thread.
 class ShardSubscription : public std::enable_shared_from_this<ShardSubscription> {
  public:
   // What the subscription reads and for whom. `current` returns the stream's latest view (null
@@ -41,6 +44,7 @@ class ShardSubscription : public std::enable_shared_from_this<ShardSubscription>
   struct Services {
     boost::asio::io_context& io;
     replication::ReplicatedStore& store;
+    StoreReaders& readers;  // reads run there, their results come back to the strand
     std::function<int64_t()> now_ms;
     // Counts records and bytes delivered, for the broker's traffic counters.
     std::function<void(uint64_t records, uint64_t bytes)> count_out;
@@ -58,6 +62,10 @@ class ShardSubscription : public std::enable_shared_from_this<ShardSubscription>
  private:
   // Delivers the next event if one is due and none is in flight; otherwise waits for a commit.
   void Step();
+  // On the strand, with what a reader thread read of `shard` from position_ up to the committed
+  // `end` at `now`: the next event.
+  void OnRead(Result<std::vector<storage::StoredRecord>> records, const ShardInfo& shard,
+              uint64_t end, int64_t now);
   void Deliver(SubscribeEvent event, bool last);
   void OnDelivered(bool delivered, bool last);
   void WaitForCommit(ShardWriter& writer);
@@ -80,7 +88,7 @@ class ShardSubscription : public std::enable_shared_from_this<ShardSubscription>
   // Strand-only state.
   uint64_t position_;  // the next sequence index to deliver
   std::optional<SequenceNumber> last_delivered_;
-  bool in_flight_ = false;      // an event is with the sink, waiting for `delivered`
+  bool in_flight_ = false;      // a read is running or an event is with the sink
   bool awaiting_ = false;       // a commit-signal waiter is registered
   bool heartbeat_due_ = false;  // idle for the heartbeat interval: send an empty event
   bool finished_ = false;

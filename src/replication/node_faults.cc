@@ -28,16 +28,20 @@ FaultSettings NodeFaults::settings() const {
   return settings_;
 }
 
-Status NodeFaults::BeforeApply() {
-  FaultSettings faults;
-  {
-    std::unique_lock lock(settings_mutex_);
-    faults = settings_;
-    if (faults.apply_delay.count() > 0) {
-      const uint64_t generation = generation_;
-      changed_.wait_for(lock, faults.apply_delay, [&] { return generation_ != generation; });
-    }
+FaultSettings NodeFaults::WaitOut(std::chrono::milliseconds FaultSettings::*delay) {
+  std::unique_lock lock(settings_mutex_);
+  FaultSettings faults = settings_;
+  if ((faults.*delay).count() > 0) {
+    const uint64_t generation = generation_;
+    changed_.wait_for(lock, faults.*delay, [&] { return generation_ != generation; });
   }
+  return faults;
+}
+
+void NodeFaults::BeforeRead() { WaitOut(&FaultSettings::read_delay); }
+
+Status NodeFaults::BeforeApply() {
+  const FaultSettings faults = WaitOut(&FaultSettings::apply_delay);
   if (faults.error_rate > 0 && Draw(faults.error_rate)) {
     return Status(ErrorCode::kInternal, "injected I/O error");
   }

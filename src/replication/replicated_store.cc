@@ -362,6 +362,7 @@ Result<ReadView> QuorumStore::OpenReadView() const {
     std::shared_lock pin(node.pin, std::try_to_lock);
     if (!pin.owns_lock()) continue;
     if (node.state.load() == NodeState::kHealthy && AppliedLsn(*node.storage) >= committed) {
+      node.faults->BeforeRead();  // an injected slow read holds the caller here, as a disk would
       return ReadView(node.storage.get(), std::move(pin));
     }
   }
@@ -448,8 +449,8 @@ Status QuorumStore::InjectFaults(const std::string& name, FaultSettings faults) 
   if (!index) return Status(ErrorCode::kResourceNotFound, "Node " + name + " not found.");
   nodes_[*index]->faults->Set(faults);
   Logger("replication")
-      ->warn("node {}: injected faults: {} ms per write, error rate {}", name,
-             faults.apply_delay.count(), faults.error_rate);
+      ->warn("node {}: injected faults: {} ms per write, error rate {}, {} ms per read", name,
+             faults.apply_delay.count(), faults.error_rate, faults.read_delay.count());
   return Status::Ok();
 }
 

@@ -92,7 +92,8 @@ class FaultsMetadataTest(harness.FaultTestCase):
 
         # Slower than its peers but within the node timeout (1 s here): it stays in the quorum.
         self.operator("az-b", "fail?latency_ms=200")
-        self.assertEqual(self.nodes()["az-b"]["faults"], {"latency_ms": 200, "error_rate": 0})
+        self.assertEqual(self.nodes()["az-b"]["faults"], {"latency_ms": 200, "read_latency_ms": 0,
+                                                          "error_rate": 0})
         put_batches(5)
         self.assertEqual(self.nodes()["az-b"]["state"], "healthy")
         self.assertIn(b'sluice_node_injected_latency_seconds{node="az-b"} 0.2',

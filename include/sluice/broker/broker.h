@@ -24,6 +24,7 @@
 namespace sluice::broker {
 
 class ShardSubscription;
+class StoreReaders;
 class StreamRegistry;
 struct StreamView;
 using ViewPtr = std::shared_ptr<const StreamView>;
@@ -55,6 +56,9 @@ struct BrokerOptions {
   // out, 5 GetShardIterator/s), answered with ProvisionedThroughputExceededException as AWS does.
   bool enforce_limits = false;
   uint32_t on_demand_stream_limit = 50;  // ON_DEMAND streams per account and region
+  // Threads that read records from the store (GetRecords, AT_TIMESTAMP, SubscribeToShard); a
+  // read waiting on the disk holds one of them, never an I/O thread.
+  size_t read_threads = 2;
   std::chrono::milliseconds retention_sweep_interval{60000};
   std::chrono::milliseconds iterator_ttl{300000};
   std::chrono::milliseconds next_token_ttl{300000};
@@ -273,6 +277,7 @@ struct BrokerCounters {
   uint64_t records_out = 0;
   uint64_t bytes_out = 0;
   uint64_t streams = 0;
+  uint64_t reads_in_flight = 0;  // store reads queued or running on the reader threads
 };
 
 // Streams, shards, sequence numbers, iterators and lifecycle, on top of the replicated store.
@@ -395,8 +400,13 @@ class Broker {
   // AWS's validation text, whose member path depends on the operation (`call`).
   void PutRecords(const Caller& caller, const StreamRef& stream, std::vector<PutEntry> entries,
                   Callback<PutRecordsResult> done, PutCall call = PutCall::kPutRecords);
-  Result<std::string> GetShardIterator(const Caller& caller, const IteratorRequest& request);
-  Result<GetRecordsResult> GetRecords(const std::string& iterator, std::optional<uint32_t> limit);
+  // The two reads answer on the io_context after reading the store on a reader thread (never on
+  // an I/O thread, so a slow disk delays only reads), or inline when no read is needed or the
+  // call fails before it.
+  void GetShardIterator(const Caller& caller, const IteratorRequest& request,
+                        Callback<std::string> done);
+  void GetRecords(const std::string& iterator, std::optional<uint32_t> limit,
+                  Callback<GetRecordsResult> done);
 
   // The commit signal of a shard: `wake` runs once, on the io_context, as soon as the shard holds
   // a committed record at or after sequence index `position` or is closed by a reshard (at once
@@ -451,9 +461,21 @@ class Broker {
   AccountSettings AccountSettingsOf(const Caller& caller) const;  // as they stand now
   // The sequence index where reading starts on the shard for a starting position of `type`
   // (GetShardIterator, SubscribeToShard: `operation` names the call in error texts).
-  Result<uint64_t> StartPosition(const StreamView& view, ShardIndex index, IteratorType type,
-                                 const std::optional<std::string>& sequence_text,
-                                 std::optional<int64_t> timestamp_ms, std::string_view operation);
+  // AT_TIMESTAMP looks the time up on a reader thread and answers on the io_context; every other
+  // type answers inline.
+  void StartPosition(const StreamView& view, ShardIndex index, IteratorType type,
+                     const std::optional<std::string>& sequence_text,
+                     std::optional<int64_t> timestamp_ms, std::string_view operation,
+                     Callback<uint64_t> done);
+  // Reads the records of a GetRecords call from `position` up to the committed `end` (read
+  // before, so the node read holds everything below it), and where to go next. Blocks on the
+  // store: runs on a reader thread unless there is nothing to read.
+  Result<GetRecordsResult> ReadFrom(const StreamView& view, IteratorPosition position, uint64_t end,
+                                    std::optional<uint32_t> limit, int64_t now) const;
+  // Starts a SubscribeToShard subscription whose request has been checked, from `start`.
+  void Subscribe(const StreamView& view, ShardIndex index, const ConsumerInfo& consumer,
+                 const std::string& consumer_arn, uint64_t start,
+                 std::shared_ptr<SubscriptionSink> sink);
   // Checks a reshard against the stream as it is now (`current`) and edits `next`, a copy of its
   // metadata, with ReshardEditor; the error to answer otherwise.
   using ReshardPlan =
@@ -492,6 +514,10 @@ class Broker {
   std::mutex removed_mutex_;  // guards removed_created_s_
   // Creation seconds of streams removed within the last couple of seconds, by metadata key.
   std::unordered_map<std::string, int64_t> removed_created_s_;
+
+  // Last, so it is destroyed first: its threads finish their reads while everything those
+  // reads use is still there.
+  std::unique_ptr<StoreReaders> readers_;
 };
 
 }  // namespace sluice::broker

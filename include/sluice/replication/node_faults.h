@@ -14,13 +14,15 @@ namespace sluice::replication {
 struct FaultSettings {
   std::chrono::milliseconds apply_delay{0};  // each group commit waits this long first
   double error_rate = 0;  // probability that a group commit fails as an I/O error would
+  std::chrono::milliseconds read_delay{0};  // each read of the node waits this long first
 
-  bool any() const { return apply_delay.count() > 0 || error_rate > 0; }
+  bool any() const { return apply_delay.count() > 0 || error_rate > 0 || read_delay.count() > 0; }
 };
 
 // The faults injected into one node. Set from any thread (the operator API, a test); consulted
-// by the node's writer thread before each write (Apply) and rebuild (ResetFrom). Tests derive from
-// it to add faults of their own (hanging a write, counting them).
+// by the node's writer thread before each write (Apply) and rebuild (ResetFrom), and by whoever
+// opens a read view of the node. Tests derive from it to add faults of their own (hanging a
+// write, counting them).
 class NodeFaults {
  public:
   virtual ~NodeFaults() = default;
@@ -33,10 +35,16 @@ class NodeFaults {
   // Before each Apply: waits the delay (cut short by Set), then fails with the error rate's
   // probability.
   virtual Status BeforeApply();
+  // Before each read view of the node is handed out: waits the read delay (cut short by Set).
+  void BeforeRead();
   // Before the node is rebuilt from a snapshot.
   virtual Status BeforeReset() { return Status::Ok(); }
 
  private:
+  // Waits `delay` of the current settings; a Set meanwhile ends the wait. Returns the settings
+  // the wait started with.
+  FaultSettings WaitOut(std::chrono::milliseconds FaultSettings::*delay);
+
   mutable std::mutex settings_mutex_;  // guards settings_ and generation_
   std::condition_variable changed_;
   FaultSettings settings_;

@@ -31,7 +31,7 @@ TEST_F(BrokerTest, ConcurrentWritersAndAReaderKeepPerShardOrderAndExactlyOnce) {
     }
     while (writing) {
       for (int shard = 0; shard < kShards; ++shard) {
-        auto read = broker_->GetRecords(iterators[shard], std::nullopt);
+        auto read = GetRecords(iterators[shard], std::nullopt);
         if (!read.ok()) {
           ++reader_errors;
           continue;
@@ -80,7 +80,7 @@ TEST_F(BrokerTest, ConcurrentWritersAndAReaderKeepPerShardOrderAndExactlyOnce) {
     uint64_t previous = 0;
     bool first = true;
     for (;;) {
-      auto read = broker_->GetRecords(it, std::nullopt);
+      auto read = GetRecords(it, std::nullopt);
       ASSERT_TRUE(read.ok());
       for (const auto& record : read->records) {
         if (!first) {

@@ -27,15 +27,6 @@ std::vector<std::string> MetaOnDisk(replication::ReplicatedStore& store) {
   return lines;
 }
 
-bool Eventually(const std::function<bool()>& predicate) {
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (!predicate()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(2ms);
-  }
-  return true;
-}
-
 // Whether every node is healthy within a few seconds.
 bool AllHealthy(const replication::ReplicatedStore& store) {
   return Eventually([&] {
@@ -100,7 +91,7 @@ TEST_F(BrokerTest, MetadataChangesTheQuorumFailsLeaveNoTrace) {
     EXPECT_EQ(summary->retention_hours, 48);
     size_t records = 0;
     for (const char* shard : {"shardId-000000000000", "shardId-000000000001"}) {
-      auto read = broker_->GetRecords(Iterator("s", shard, "TRIM_HORIZON"), std::nullopt);
+      auto read = GetRecords(Iterator("s", shard, "TRIM_HORIZON"), std::nullopt);
       ASSERT_TRUE(read.ok());
       records += read->records.size();
     }
@@ -152,7 +143,7 @@ TEST_F(BrokerTest, ReadsAndTheSweepStayCorrectWhileANodeIsRebuilt) {
         std::string it = Iterator("s", ShardIdFor(ShardIndex(shard)), "TRIM_HORIZON");
         uint64_t next_index = 0;
         for (;;) {
-          auto read = broker_->GetRecords(it, 1000);
+          auto read = GetRecords(it, 1000);
           if (!read.ok()) {  // no node to read from for a moment: try the pass again
             complete = false;
             break;
@@ -198,7 +189,7 @@ TEST_F(BrokerTest, ReadsAndTheSweepStayCorrectWhileANodeIsRebuilt) {
   for (int shard = 0; shard < kShards; ++shard) {
     std::string it = Iterator("s", ShardIdFor(ShardIndex(shard)), "TRIM_HORIZON");
     for (;;) {
-      auto read = broker_->GetRecords(it, 10000);
+      auto read = GetRecords(it, 10000);
       ASSERT_TRUE(read.ok());
       total += static_cast<int>(read->records.size());
       if (read->records.empty()) break;

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <map>
 #include <memory>
@@ -20,6 +21,16 @@
 namespace sluice::broker {
 
 namespace fs = std::filesystem;
+
+// Whether `predicate` holds within ten seconds (polled).
+inline bool Eventually(const std::function<bool()>& predicate) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!predicate()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
+}
 
 class BrokerTest : public ::testing::Test {
  protected:
@@ -85,6 +96,19 @@ class BrokerTest : public ::testing::Test {
                         [&](Result<PutRecordsResult> r) { done.set_value(std::move(r)); });
     return done.get_future().get();
   }
+  // The broker's reads, waited for.
+  Result<GetRecordsResult> GetRecords(const std::string& iterator, std::optional<uint32_t> limit) {
+    std::promise<Result<GetRecordsResult>> done;
+    broker_->GetRecords(iterator, limit,
+                        [&](Result<GetRecordsResult> r) { done.set_value(std::move(r)); });
+    return done.get_future().get();
+  }
+  Result<std::string> GetShardIterator(const Caller& caller, const IteratorRequest& request) {
+    std::promise<Result<std::string>> done;
+    broker_->GetShardIterator(caller, request,
+                              [&](Result<std::string> r) { done.set_value(std::move(r)); });
+    return done.get_future().get();
+  }
   std::string Iterator(const std::string& name, const std::string& shard, const std::string& type,
                        std::optional<std::string> seq = std::nullopt,
                        std::optional<int64_t> at_ms = std::nullopt) {
@@ -95,7 +119,7 @@ class BrokerTest : public ::testing::Test {
         {"LATEST", IteratorType::kLatest},
         {"AT_TIMESTAMP", IteratorType::kAtTimestamp}};
     IteratorRequest request{{name, ""}, shard, kTypes.at(type), seq, at_ms};
-    auto it = broker_->GetShardIterator(caller_, request);
+    auto it = GetShardIterator(caller_, request);
     EXPECT_TRUE(it.ok()) << it.status().message();
     return it.ok() ? *it : "";
   }

@@ -65,7 +65,7 @@ TEST_F(LimitsTest, ThousandRecordsASecondThenEntriesFailOnTheirOwn) {
   EXPECT_FALSE(partly->records[10].ok());
 
   // Only what was written counts: the refused entries are not in the shard.
-  auto records = broker_->GetRecords(Iterator("s", "shardId-000000000000", "TRIM_HORIZON"), {});
+  auto records = GetRecords(Iterator("s", "shardId-000000000000", "TRIM_HORIZON"), {});
   ASSERT_TRUE(records.ok());
   EXPECT_EQ(records->records.size(), 1010u);
 }
@@ -83,12 +83,12 @@ TEST_F(LimitsTest, OneMebibyteASecond) {
 TEST_F(LimitsTest, FiveReadsASecondAndTwoMebibytes) {
   std::string iterator = Iterator("s", "shardId-000000000000", "TRIM_HORIZON");
   for (int i = 0; i < 4; ++i) {
-    auto read = broker_->GetRecords(iterator, {});
+    auto read = GetRecords(iterator, {});
     ASSERT_TRUE(read.ok()) << i;
     iterator = *read->next_iterator;
   }
-  ASSERT_TRUE(broker_->GetRecords(iterator, {}).ok());
-  auto sixth = broker_->GetRecords(iterator, {});
+  ASSERT_TRUE(GetRecords(iterator, {}).ok());
+  auto sixth = GetRecords(iterator, {});
   ASSERT_FALSE(sixth.ok());
   EXPECT_EQ(sixth.status().code(), ErrorCode::kProvisionedThroughputExceeded);
   EXPECT_EQ(sixth.status().message(), kRateExceeded);
@@ -100,23 +100,23 @@ TEST_F(LimitsTest, FiveReadsASecondAndTwoMebibytes) {
     ASSERT_EQ(Put("s", Records(2, 512 * 1024 - 1))->failed, 0u);
   }
   frozen_clock_ms_ += 1000;
-  auto big = broker_->GetRecords(iterator, {});
+  auto big = GetRecords(iterator, {});
   ASSERT_TRUE(big.ok()) << big.status().message();
   EXPECT_EQ(big->records.size(), 6u);
   frozen_clock_ms_ += 400;
-  EXPECT_FALSE(broker_->GetRecords(*big->next_iterator, {}).ok());
+  EXPECT_FALSE(GetRecords(*big->next_iterator, {}).ok());
   frozen_clock_ms_ += 200;
-  EXPECT_TRUE(broker_->GetRecords(*big->next_iterator, {}).ok());
+  EXPECT_TRUE(GetRecords(*big->next_iterator, {}).ok());
 }
 
 TEST_F(LimitsTest, FiveIteratorsASecond) {
   IteratorRequest request{{"s", ""}, "shardId-000000000000", IteratorType::kLatest, {}, {}};
-  for (int i = 0; i < 5; ++i) EXPECT_TRUE(broker_->GetShardIterator(caller_, request).ok()) << i;
-  auto refused = broker_->GetShardIterator(caller_, request);
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(GetShardIterator(caller_, request).ok()) << i;
+  auto refused = GetShardIterator(caller_, request);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), ErrorCode::kProvisionedThroughputExceeded);
   frozen_clock_ms_ += 200;
-  EXPECT_TRUE(broker_->GetShardIterator(caller_, request).ok());
+  EXPECT_TRUE(GetShardIterator(caller_, request).ok());
 }
 
 TEST_F(LimitsTest, OffByDefault) {

@@ -76,7 +76,7 @@ class ReshardTest : public BrokerTest {
       auto& records = read[index.value()];
       std::string iterator = Iterator(stream, ShardIdFor(index), "TRIM_HORIZON");
       for (int calls = 0; !iterator.empty() && calls < 1000; ++calls) {
-        auto got = broker_->GetRecords(iterator, 1000);
+        auto got = GetRecords(iterator, 1000);
         EXPECT_TRUE(got.ok()) << got.status().message();
         if (!got.ok()) break;
         for (auto& record : got->records) records.push_back(record.data);
@@ -124,12 +124,12 @@ TEST_F(ReshardTest, SplitClosesTheParentAndOpensTwoChildren) {
   EXPECT_EQ(PutAt("s", "high", kHalf).shard_index, ShardIndex{2});
 
   // The parent reads to its end, then gives no iterator and its children.
-  auto read = broker_->GetRecords(Iterator("s", "shardId-000000000000", "TRIM_HORIZON"), 2);
+  auto read = GetRecords(Iterator("s", "shardId-000000000000", "TRIM_HORIZON"), 2);
   ASSERT_TRUE(read.ok());
   ASSERT_EQ(read->records.size(), 2u);
   ASSERT_TRUE(read->next_iterator.has_value());
   EXPECT_TRUE(read->child_shards.empty());
-  read = broker_->GetRecords(*read->next_iterator, std::nullopt);
+  read = GetRecords(*read->next_iterator, std::nullopt);
   ASSERT_TRUE(read.ok());
   ASSERT_EQ(read->records.size(), 1u);
   EXPECT_EQ(read->records[0].data, "a2");
@@ -139,7 +139,7 @@ TEST_F(ReshardTest, SplitClosesTheParentAndOpensTwoChildren) {
   EXPECT_EQ(read->child_shards[0].parent_shards, std::vector<ShardIndex>{ShardIndex{0}});
   EXPECT_EQ(read->child_shards[1].range.start, shards[2].range.start);
   // LATEST on the closed parent is its end: its children at once.
-  read = broker_->GetRecords(Iterator("s", "shardId-000000000000", "LATEST"), std::nullopt);
+  read = GetRecords(Iterator("s", "shardId-000000000000", "LATEST"), std::nullopt);
   ASSERT_TRUE(read.ok());
   EXPECT_TRUE(read->records.empty());
   EXPECT_FALSE(read->next_iterator.has_value());
@@ -162,7 +162,7 @@ TEST_F(ReshardTest, MergeJoinsAdjacentShardsInEitherOrder) {
   EXPECT_EQ(shards[3].range.end, shards[1].range.end);
   EXPECT_EQ(PutAt("s", "y", "5").shard_index, ShardIndex{3});
 
-  auto read = broker_->GetRecords(Iterator("s", "shardId-000000000001", "TRIM_HORIZON"), {});
+  auto read = GetRecords(Iterator("s", "shardId-000000000001", "TRIM_HORIZON"), {});
   ASSERT_TRUE(read.ok());
   EXPECT_FALSE(read->next_iterator.has_value());
   ASSERT_EQ(read->child_shards.size(), 1u);
@@ -482,7 +482,7 @@ TEST_F(ReshardTest, AReshardTheQuorumRefusesChangesNothing) {
   Close();
   Open();
   unchanged();
-  auto read = broker_->GetRecords(Iterator("s", "shardId-000000000000", "TRIM_HORIZON"), {});
+  auto read = GetRecords(Iterator("s", "shardId-000000000000", "TRIM_HORIZON"), {});
   ASSERT_TRUE(read.ok());
   ASSERT_GE(read->records.size(), 2u);
   EXPECT_EQ(read->records.front().data, "a");
@@ -570,7 +570,7 @@ TEST_F(ReshardTest, ListShardsFiltersAcrossAReshardAndExpiry) {
   ASSERT_EQ(shards.size(), 3u);
   EXPECT_EQ(shards[0].index, ShardIndex{1});
   // Still readable to its (empty) end, so a reader that had it finds the children.
-  auto read = broker_->GetRecords(Iterator("s", "shardId-000000000000", "TRIM_HORIZON"), {});
+  auto read = GetRecords(Iterator("s", "shardId-000000000000", "TRIM_HORIZON"), {});
   ASSERT_TRUE(read.ok());
   EXPECT_FALSE(read->next_iterator.has_value());
   EXPECT_EQ(read->child_shards.size(), 2u);

@@ -199,8 +199,7 @@ TEST_F(BrokerSettingsTest, EncryptionStartsAndStopsAndShowsOnPuts) {
   put = Put("s", {{"b", "k", std::nullopt}});
   EXPECT_EQ(put->encryption_type, "NONE");
   // Each record keeps how it was written.
-  auto read =
-      broker_->GetRecords(Iterator("s", "shardId-000000000000", "TRIM_HORIZON"), std::nullopt);
+  auto read = GetRecords(Iterator("s", "shardId-000000000000", "TRIM_HORIZON"), std::nullopt);
   ASSERT_EQ(read->records.size(), 2u);
   EXPECT_TRUE(read->records[0].encrypted);
   EXPECT_FALSE(read->records[1].encrypted);
@@ -347,8 +346,7 @@ TEST_F(BrokerSettingsTest, MaxRecordSizeIsEnforcedOnPuts) {
   auto stored = Put("s", {{big, "k", std::nullopt}});
   ASSERT_TRUE(stored.ok());
   EXPECT_EQ(stored->failed, 0u);
-  auto read =
-      broker_->GetRecords(Iterator("s", "shardId-000000000000", "TRIM_HORIZON"), std::nullopt);
+  auto read = GetRecords(Iterator("s", "shardId-000000000000", "TRIM_HORIZON"), std::nullopt);
   ASSERT_EQ(read->records.size(), 1u);
   EXPECT_EQ(read->records[0].data.size(), big.size());
   const std::string too_big(2048 * 1024, 'y');

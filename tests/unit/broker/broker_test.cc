@@ -41,7 +41,7 @@ TEST_F(BrokerTest, RecordsRouteByMd5AndReadBackInOrder) {
   auto described = broker_->DescribeStream(caller_, {"s", ""}, std::nullopt, "");
   size_t read_total = 0;
   for (const auto& shard : described->stream.shards) {
-    auto result = broker_->GetRecords(Iterator("s", shard.Id(), "TRIM_HORIZON"), std::nullopt);
+    auto result = GetRecords(Iterator("s", shard.Id(), "TRIM_HORIZON"), std::nullopt);
     ASSERT_TRUE(result.ok());
     std::string previous;
     for (const auto& record : result->records) {
@@ -64,7 +64,7 @@ TEST_F(BrokerTest, IteratorTypesPositionWhereAwsDoes) {
   const std::string second = put->records[1].sequence.ToString();
   auto read = [&](const std::string& it) {
     std::vector<std::string> data;
-    auto result = broker_->GetRecords(it, std::nullopt);  // keep it alive while iterating
+    auto result = GetRecords(it, std::nullopt);  // keep it alive while iterating
     for (const auto& r : result->records) data.push_back(r.data);
     return data;
   };
@@ -90,7 +90,7 @@ TEST_F(BrokerTest, ChainedIteratorsReadEveryRecordOnceWithLimits) {
   std::string it = Iterator("s", "shardId-000000000000", "TRIM_HORIZON");
   std::vector<std::string> seen;
   for (int round = 0; round < 20; ++round) {
-    auto result = broker_->GetRecords(it, 7);
+    auto result = GetRecords(it, 7);
     ASSERT_TRUE(result.ok());
     for (const auto& r : result->records) seen.push_back(r.data);
     ASSERT_TRUE(result->next_iterator);
@@ -113,16 +113,16 @@ TEST_F(BrokerTest, BadSequenceNumbersAndIteratorsAreInvalidArguments) {
                               IteratorType::kAtSequenceNumber,
                               put->records[0].sequence.ToString(),
                               std::nullopt};
-  auto it = broker_->GetShardIterator(caller_, wrong_shard);
+  auto it = GetShardIterator(caller_, wrong_shard);
   ASSERT_FALSE(it.ok());
   EXPECT_EQ(it.status().code(), ErrorCode::kInvalidArgument);
   EXPECT_EQ(it.status().message(),
             "Invalid StartingSequenceNumber. It encodes shardId-000000000000, while it was used in "
             "a call to a shard with shardId-000000000001");
-  auto bad = broker_->GetRecords("AAAAAAAAAAE=", std::nullopt);
+  auto bad = GetRecords("AAAAAAAAAAE=", std::nullopt);
   EXPECT_EQ(bad.status().code(), ErrorCode::kInvalidArgument);
   EXPECT_EQ(bad.status().message(), "Invalid ShardIterator.");
-  auto missing_shard = broker_->GetShardIterator(
+  auto missing_shard = GetShardIterator(
       caller_,
       {{"s", ""}, "shardId-000000000009", IteratorType::kLatest, std::nullopt, std::nullopt});
   EXPECT_EQ(missing_shard.status().code(), ErrorCode::kResourceNotFound);
@@ -146,8 +146,7 @@ TEST_F(BrokerTest, RestartKeepsStreamsRecordsAndSequenceOrder) {
   auto b = SequenceNumber::Parse(before->records[1].sequence.ToString());
   auto c = SequenceNumber::Parse(after->records[0].sequence.ToString());
   EXPECT_GT(c->seq_index, b->seq_index);
-  auto result =
-      broker_->GetRecords(Iterator("s", "shardId-000000000000", "TRIM_HORIZON"), std::nullopt);
+  auto result = GetRecords(Iterator("s", "shardId-000000000000", "TRIM_HORIZON"), std::nullopt);
   ASSERT_EQ(result->records.size(), 3u);
   EXPECT_EQ(result->records[2].data, "c");
 }
@@ -161,7 +160,7 @@ TEST_F(BrokerTest, ExpiredRecordsVanishAndTheirSequenceNumbersAreNeverReissued) 
 
   // A day and an hour later both have expired: invisible at once...
   time_travel_ = std::chrono::hours(25);
-  auto read = broker_->GetRecords(Iterator("s", shard, "TRIM_HORIZON"), std::nullopt);
+  auto read = GetRecords(Iterator("s", shard, "TRIM_HORIZON"), std::nullopt);
   ASSERT_TRUE(read.ok());
   EXPECT_TRUE(read->records.empty());
   // ...and gone from disk after the sweep, but for the newest, which marks where the shard's
@@ -173,7 +172,7 @@ TEST_F(BrokerTest, ExpiredRecordsVanishAndTheirSequenceNumbersAreNeverReissued) 
   ASSERT_TRUE(view.ok());
   EXPECT_EQ((*view)->FirstSeq(uid, 0)->value_or(99), 1u);
   EXPECT_EQ((*view)->LastSeq(uid, 0)->value_or(99), 1u);
-  read = broker_->GetRecords(Iterator("s", shard, "TRIM_HORIZON"), std::nullopt);
+  read = GetRecords(Iterator("s", shard, "TRIM_HORIZON"), std::nullopt);
   ASSERT_TRUE(read.ok());
   EXPECT_TRUE(read->records.empty());
 
@@ -181,7 +180,7 @@ TEST_F(BrokerTest, ExpiredRecordsVanishAndTheirSequenceNumbersAreNeverReissued) 
   auto fresh = Put("s", {{"c", "k", std::nullopt}});
   ASSERT_TRUE(fresh.ok());
   EXPECT_EQ(SequenceNumber::Parse(fresh->records[0].sequence.ToString())->seq_index, 2u);
-  read = broker_->GetRecords(Iterator("s", shard, "TRIM_HORIZON"), std::nullopt);
+  read = GetRecords(Iterator("s", shard, "TRIM_HORIZON"), std::nullopt);
   ASSERT_TRUE(read.ok());
   ASSERT_EQ(read->records.size(), 1u);
   EXPECT_EQ(read->records[0].data, "c");
@@ -267,8 +266,7 @@ TEST_F(BrokerTest, DeleteRemovesTheStream) {
   EXPECT_EQ(broker_->DescribeStreamSummary(caller_, {"s", ""}).status().code(),
             ErrorCode::kResourceNotFound);
   ASSERT_TRUE(Create("s", 1).ok());  // a new stream of the same name starts empty
-  auto result =
-      broker_->GetRecords(Iterator("s", "shardId-000000000000", "TRIM_HORIZON"), std::nullopt);
+  auto result = GetRecords(Iterator("s", "shardId-000000000000", "TRIM_HORIZON"), std::nullopt);
   EXPECT_TRUE(result->records.empty());
 }
 
@@ -289,14 +287,13 @@ TEST_F(BrokerTest, AStreamRecreatedInTheSameSecondRefusesTheOldOnesPositions) {
     ASSERT_TRUE(deleted.get_future().get().ok());
     ASSERT_TRUE(Create("s", 1).ok());
     ASSERT_TRUE(Put("s", {{"new", "k", std::nullopt}}).ok());
-    EXPECT_EQ(broker_->GetRecords(old_iterator, std::nullopt).status().code(),
-              ErrorCode::kResourceNotFound);
+    EXPECT_EQ(GetRecords(old_iterator, std::nullopt).status().code(), ErrorCode::kResourceNotFound);
     IteratorRequest request{{"s", ""},
                             "shardId-000000000000",
                             IteratorType::kAtSequenceNumber,
                             old_sequence,
                             std::nullopt};
-    auto refused = broker_->GetShardIterator(caller_, request);
+    auto refused = GetShardIterator(caller_, request);
     EXPECT_EQ(refused.status().code(), ErrorCode::kInvalidArgument) << generation;
   }
 }
@@ -311,8 +308,7 @@ TEST_F(BrokerTest, ArrivalTimesStayMonotonicWhenTheClockGoesBackAcrossARestart) 
   frozen_clock_ms_ = 1701760153593 - 3600000;  // an hour earlier
   Open();
   ASSERT_TRUE(Put("s", {{"after", "k", std::nullopt}}).ok());
-  auto result =
-      broker_->GetRecords(Iterator("s", "shardId-000000000000", "TRIM_HORIZON"), std::nullopt);
+  auto result = GetRecords(Iterator("s", "shardId-000000000000", "TRIM_HORIZON"), std::nullopt);
   ASSERT_TRUE(result.ok()) << result.status().message();
   ASSERT_EQ(result->records.size(), 2u);
   EXPECT_GE(result->records[1].arrival_ms, result->records[0].arrival_ms);
