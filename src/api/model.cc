@@ -1,6 +1,9 @@
 #include "sluice/api/model.h"
 
 #include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "api/pattern_matcher.h"
 
 namespace sluice::api {
 
@@ -41,7 +44,13 @@ ApiModel::ApiModel() {
     if (spec.contains("max")) shape.max = spec["max"].get<int64_t>();
     if (spec.contains("pattern")) {
       shape.pattern_text = spec["pattern"].get<std::string>();
-      shape.pattern.emplace(shape.pattern_text, std::regex::ECMAScript | std::regex::optimize);
+      // A construct the matcher does not know stops the server as the model loads (at start),
+      // rather than being matched wrongly on a request.
+      auto matcher = PatternMatcher::Compile(shape.pattern_text);
+      if (!matcher.ok()) {
+        throw std::logic_error("API model shape " + name + ": " + matcher.status().message());
+      }
+      shape.pattern = std::make_shared<const PatternMatcher>(std::move(matcher).value());
     }
     if (spec.contains("enum")) shape.enum_values = spec["enum"].get<std::vector<std::string>>();
     shape.event_stream = spec.value("eventstream", false);

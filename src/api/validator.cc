@@ -8,13 +8,15 @@
 #include <string_view>
 #include <vector>
 
+#include "api/pattern_matcher.h"
+
 namespace sluice::api {
 namespace {
 
 constexpr size_t kMaxReportedErrors = 10;
-// std::regex backtracks recursively; a pattern is only tried on strings up to this length (a
-// longer one already fails its length constraint, or is absurd), so input cannot exhaust the
-// stack.
+// A pattern is only tried on strings up to this length (a longer one already fails its length
+// constraint, or is absurd): matching is linear in the text (pattern_matcher.h), and this bounds
+// the work one string can ask for.
 constexpr size_t kMaxPatternInput = 4096;
 
 std::string LowerFirst(std::string name) {
@@ -184,8 +186,7 @@ std::vector<std::string> BrokenConstraints(const Shape& shape, const Value& valu
   switch (shape.type) {
     case Shape::Type::kString: {
       const std::string& text = value.get_ref<const std::string&>();
-      if (shape.pattern && text.size() <= kMaxPatternInput &&
-          !std::regex_match(text, *shape.pattern)) {
+      if (shape.pattern && text.size() <= kMaxPatternInput && !shape.pattern->Matches(text)) {
         broken.push_back(PatternText(shape));
       }
       size = JavaLength(text);

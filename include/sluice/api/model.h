@@ -2,13 +2,15 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace sluice::api {
+
+class PatternMatcher;  // src/api/pattern_matcher.h
 
 // One shape of the Kinesis API model, reduced to what validation and the wire codecs need: the
 // codecs in protocol/ walk a request or reply along its shape to tell blobs and timestamps from
@@ -36,7 +38,10 @@ struct Shape {
   std::optional<int64_t> min;  // length for strings, blobs, lists, maps; value for numbers
   std::optional<int64_t> max;
   std::string pattern_text;
-  std::optional<std::regex> pattern;
+  // `pattern_text` compiled when the model loads, matched in linear time rather than with
+  // std::regex (src/api/pattern_matcher.h says why). A pointer, so that this header needs only
+  // the matcher's declaration; null when the shape has no pattern.
+  std::shared_ptr<const PatternMatcher> pattern;
   std::vector<std::string> enum_values;
   std::vector<Member> members;  // structures, in model order
   // An event stream's union of event shapes (SubscribeToShardEventStream): its members are the
