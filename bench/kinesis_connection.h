@@ -53,10 +53,13 @@ class KinesisConnection {
     request.body() = payload;
     request.prepare_payload();
     http::write(stream_, request);
-    http::response<http::string_body> response;
-    http::read(stream_, buffer_, response);
-    body = std::move(response.body());
-    return response.result_int();
+    // GetRecords may answer with up to 10 MiB of records (more once base64-encoded): beyond
+    // beast's default 8 MB limit.
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(64 << 20);
+    http::read(stream_, buffer_, parser);
+    body = std::move(parser.get().body());
+    return parser.get().result_int();
   }
 
  private:
