@@ -5,6 +5,8 @@ namespace {
 
 constexpr uint8_t kPlainFormat = 1;
 constexpr uint8_t kEncryptedFormat = 2;
+constexpr uint8_t kBatchFormat = 3;
+constexpr uint8_t kBatchEncrypted = 1;  // in a batch's flags
 constexpr size_t kArrivalOffset = 1;
 constexpr size_t kFixedHeaderSize = 1 + 8;
 
@@ -40,6 +42,26 @@ bool GetLengthPrefixed(std::string_view* in, std::string* out) {
   out->assign(in->data(), length);
   in->remove_prefix(length);
   return true;
+}
+
+bool SkipLengthPrefixed(std::string_view* in) {
+  uint64_t length = 0;
+  if (!GetVarint(in, &length) || length > in->size()) return false;
+  in->remove_prefix(length);
+  return true;
+}
+
+void PutRecordBody(const StoredRecord& record, std::string* out) {
+  PutVarint(out, record.partition_key.size());
+  out->append(record.partition_key);
+  PutVarint(out, record.explicit_hash_key.size());
+  out->append(record.explicit_hash_key);
+  PutVarint(out, record.data.size());
+  out->append(record.data);
+}
+
+size_t BodySizeBound(const StoredRecord& record) {
+  return 30 + record.partition_key.size() + record.explicit_hash_key.size() + record.data.size();
 }
 
 }  // namespace
@@ -94,33 +116,88 @@ bool DecodeSeqIndex(std::string_view key, uint64_t* seq_index) {
 
 void EncodeRecordValue(const StoredRecord& record, std::string* out) {
   out->clear();
-  out->reserve(kFixedHeaderSize + 15 + record.partition_key.size() +
-               record.explicit_hash_key.size() + record.data.size());
+  out->reserve(kFixedHeaderSize + BodySizeBound(record));
   out->push_back(static_cast<char>(record.encrypted ? kEncryptedFormat : kPlainFormat));
   PutFixed64BE(out, static_cast<uint64_t>(record.arrival_ms));
-  PutVarint(out, record.partition_key.size());
-  out->append(record.partition_key);
-  PutVarint(out, record.explicit_hash_key.size());
-  out->append(record.explicit_hash_key);
-  PutVarint(out, record.data.size());
-  out->append(record.data);
+  PutRecordBody(record, out);
+}
+
+void EncodeRecordBatchValue(const std::vector<const StoredRecord*>& records, std::string* out) {
+  size_t size = kFixedHeaderSize + 1 + 10;
+  for (const StoredRecord* record : records) size += BodySizeBound(*record);
+  out->clear();
+  out->reserve(size);
+  out->push_back(static_cast<char>(kBatchFormat));
+  PutFixed64BE(out, static_cast<uint64_t>(records.front()->arrival_ms));
+  out->push_back(static_cast<char>(records.front()->encrypted ? kBatchEncrypted : 0));
+  PutVarint(out, records.size());
+  for (const StoredRecord* record : records) PutRecordBody(*record, out);
 }
 
 bool DecodeArrivalMs(std::string_view value, int64_t* arrival_ms) {
   if (value.size() < kFixedHeaderSize) return false;
   const auto format = static_cast<uint8_t>(value[0]);
-  if (format != kPlainFormat && format != kEncryptedFormat) return false;
+  if (format != kPlainFormat && format != kEncryptedFormat && format != kBatchFormat) return false;
   *arrival_ms = static_cast<int64_t>(GetFixed64BE(value.data() + kArrivalOffset));
   return true;
 }
 
 bool DecodeRecordValue(std::string_view value, StoredRecord* record) {
-  if (!DecodeArrivalMs(value, &record->arrival_ms)) return false;
-  record->encrypted = static_cast<uint8_t>(value[0]) == kEncryptedFormat;
-  value.remove_prefix(kFixedHeaderSize);
-  return GetLengthPrefixed(&value, &record->partition_key) &&
-         GetLengthPrefixed(&value, &record->explicit_hash_key) &&
-         GetLengthPrefixed(&value, &record->data) && value.empty();
+  if (!value.empty() && static_cast<uint8_t>(value[0]) == kBatchFormat) return false;
+  ValueReader reader(value);
+  return reader.Next(record) && !reader.Skip() && reader.ok();
+}
+
+ValueReader::ValueReader(std::string_view value) : rest_(value) {
+  if (!DecodeArrivalMs(value, &arrival_ms_)) {
+    ok_ = false;
+    return;
+  }
+  const auto format = static_cast<uint8_t>(value[0]);
+  rest_.remove_prefix(kFixedHeaderSize);
+  if (format != kBatchFormat) {
+    encrypted_ = format == kEncryptedFormat;
+    count_ = 1;
+    return;
+  }
+  if (rest_.empty()) {
+    ok_ = false;
+    return;
+  }
+  encrypted_ = (static_cast<uint8_t>(rest_.front()) & kBatchEncrypted) != 0;
+  rest_.remove_prefix(1);
+  ok_ = GetVarint(&rest_, &count_) && count_ > 0;
+}
+
+bool ValueReader::Finish() {
+  if (!rest_.empty()) ok_ = false;
+  return false;
+}
+
+bool ValueReader::Next(StoredRecord* record) {
+  if (!ok_) return false;
+  if (read_ == count_) return Finish();
+  if (!GetLengthPrefixed(&rest_, &record->partition_key) ||
+      !GetLengthPrefixed(&rest_, &record->explicit_hash_key) ||
+      !GetLengthPrefixed(&rest_, &record->data)) {
+    ok_ = false;
+    return false;
+  }
+  record->arrival_ms = arrival_ms_;
+  record->encrypted = encrypted_;
+  ++read_;
+  return true;
+}
+
+bool ValueReader::Skip() {
+  if (!ok_) return false;
+  if (read_ == count_) return Finish();
+  if (!SkipLengthPrefixed(&rest_) || !SkipLengthPrefixed(&rest_) || !SkipLengthPrefixed(&rest_)) {
+    ok_ = false;
+    return false;
+  }
+  ++read_;
+  return true;
 }
 
 }  // namespace sluice::storage::codec

@@ -7,7 +7,9 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <climits>
 #include <system_error>
+#include <tuple>
 #include <utility>
 
 #include "sluice/common/log.h"
@@ -144,8 +146,16 @@ Status RocksNode::Apply(const std::vector<const WriteBatch*>& batches, uint64_t 
   std::string key;
   std::string value;
   rocksdb::Status status;
+  Added added;
   for (const WriteBatch* source : batches) {
-    for (const WriteBatch::Op& op : source->ops()) {
+    const auto& ops = source->ops();
+    if (!ops.empty() && std::all_of(ops.begin(), ops.end(), [](const WriteBatch::Op& op) {
+          return op.kind == WriteBatch::Kind::kPutRecord;
+        })) {
+      SLUICE_RETURN_IF_ERROR(AddRecords(*source, &batch, &added));
+      continue;
+    }
+    for (const WriteBatch::Op& op : ops) {
       switch (op.kind) {
         case WriteBatch::Kind::kPutRecord:
           key = codec::RecordKey(op.stream_uid, op.shard_index, op.record.seq_index);
@@ -158,13 +168,16 @@ Status RocksNode::Apply(const std::vector<const WriteBatch*>& batches, uint64_t 
         case WriteBatch::Kind::kDeleteMeta:
           status = batch.Delete(column(kMetaColumn), op.key);
           break;
-        case WriteBatch::Kind::kDeleteRecordRange:
-          if (op.from_seq < op.to_seq) {
+        case WriteBatch::Kind::kDeleteRecordRange: {
+          auto end = DeleteEnd(op.stream_uid, op.shard_index, op.to_seq, added);
+          if (!end.ok()) return end.status();
+          if (op.from_seq < *end) {
             status = batch.DeleteRange(column(kRecordsColumn),
                                        codec::RecordKey(op.stream_uid, op.shard_index, op.from_seq),
-                                       codec::RecordKey(op.stream_uid, op.shard_index, op.to_seq));
+                                       codec::RecordKey(op.stream_uid, op.shard_index, *end));
           }
           break;
+        }
         case WriteBatch::Kind::kDeleteStream: {
           auto prefix = codec::StreamPrefix(op.stream_uid);
           status = batch.DeleteRange(column(kRecordsColumn), prefix, codec::PrefixRangeEnd(prefix));
@@ -183,77 +196,172 @@ Status RocksNode::Apply(const std::vector<const WriteBatch*>& batches, uint64_t 
   return Status::Ok();
 }
 
+Status RocksNode::AddRecords(const WriteBatch& source, rocksdb::WriteBatch* batch, Added* added) {
+  // The records of each shard, in the source's order: a put numbers each shard's records
+  // consecutively in that order, with one arrival time.
+  std::vector<const WriteBatch::Op*> ops;
+  ops.reserve(source.ops().size());
+  for (const WriteBatch::Op& op : source.ops()) ops.push_back(&op);
+  std::stable_sort(ops.begin(), ops.end(), [](const WriteBatch::Op* a, const WriteBatch::Op* b) {
+    return std::tie(a->stream_uid, a->shard_index) < std::tie(b->stream_uid, b->shard_index);
+  });
+  std::vector<const StoredRecord*> run;
+  std::string value;
+  for (size_t i = 0; i < ops.size();) {
+    // The longest run from i that one batch entry can hold.
+    const WriteBatch::Op& first = *ops[i];
+    run.assign(1, &first.record);
+    size_t j = i + 1;
+    for (; j < ops.size(); ++j) {
+      const WriteBatch::Op& op = *ops[j];
+      const StoredRecord& last = *run.back();
+      if (op.stream_uid != first.stream_uid || op.shard_index != first.shard_index ||
+          op.record.seq_index != last.seq_index + 1 || op.record.arrival_ms != last.arrival_ms ||
+          op.record.encrypted != last.encrypted) {
+        break;
+      }
+      run.push_back(&op.record);
+    }
+    if (run.size() == 1) {
+      codec::EncodeRecordValue(first.record, &value);
+    } else {
+      codec::EncodeRecordBatchValue(run, &value);
+      (*added)[{first.stream_uid, first.shard_index}].emplace_back(
+          first.record.seq_index, first.record.seq_index + run.size());
+    }
+    auto status = batch->Put(
+        column(kRecordsColumn),
+        codec::RecordKey(first.stream_uid, first.shard_index, first.record.seq_index), value);
+    if (!status.ok()) return Failure("write", status);
+    i = j;
+  }
+  return Status::Ok();
+}
+
+Result<std::optional<RocksNode::Entry>> RocksNode::EntryUnder(const rocksdb::Iterator& it,
+                                                              const std::string& prefix) const {
+  if (!it.Valid()) {
+    if (!it.status().ok()) return Failure("read", it.status());
+    return std::optional<Entry>();
+  }
+  Entry entry{};
+  if (!it.key().starts_with(prefix)) return std::optional<Entry>();
+  codec::ValueReader reader(it.value().ToStringView());
+  if (!codec::DecodeSeqIndex(it.key().ToStringView(), &entry.first_seq) || !reader.ok()) {
+    return Failure("read", rocksdb::Status::Corruption("malformed record"));
+  }
+  entry.count = reader.count();
+  entry.arrival_ms = reader.arrival_ms();
+  return std::optional<Entry>(entry);
+}
+
+std::unique_ptr<RocksNode::ShardCursor> RocksNode::OpenShard(uint64_t stream_uid,
+                                                             uint32_t shard_index,
+                                                             uint64_t to_seq) const {
+  auto cursor = std::make_unique<ShardCursor>();
+  cursor->prefix = codec::ShardPrefix(stream_uid, shard_index);
+  // UINT64_MAX: the whole shard (a record may have that very index).
+  cursor->upper = to_seq == UINT64_MAX ? codec::PrefixRangeEnd(cursor->prefix)
+                                       : codec::RecordKey(stream_uid, shard_index, to_seq);
+  cursor->lower_slice = rocksdb::Slice(cursor->prefix);
+  cursor->upper_slice = rocksdb::Slice(cursor->upper);
+  rocksdb::ReadOptions read;
+  read.iterate_lower_bound = &cursor->lower_slice;
+  read.iterate_upper_bound = &cursor->upper_slice;
+  cursor->it.reset(db_->db->NewIterator(read, column(kRecordsColumn)));
+  return cursor;
+}
+
+Result<std::optional<RocksNode::Entry>> RocksNode::SeekEntry(ShardCursor& cursor,
+                                                             uint64_t stream_uid,
+                                                             uint32_t shard_index,
+                                                             uint64_t seq) const {
+  const std::string key = codec::RecordKey(stream_uid, shard_index, seq);
+  cursor.it->SeekForPrev(key);
+  auto entry = EntryUnder(*cursor.it, cursor.prefix);
+  if (!entry.ok()) return entry.status();
+  if (entry->has_value() && (*entry)->end() > seq) return entry;  // it holds `seq`
+  cursor.it->Seek(key);
+  return EntryUnder(*cursor.it, cursor.prefix);
+}
+
 Result<std::vector<StoredRecord>> RocksNode::ReadRecords(const RecordRange& range) const {
   std::vector<StoredRecord> records;
   if (range.from_seq >= range.to_seq || range.max_records == 0) return records;
-
-  const std::string upper = codec::RecordKey(range.stream_uid, range.shard_index, range.to_seq);
-  rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions read;
-  read.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db_->db->NewIterator(read, column(kRecordsColumn)));
 
   uint64_t start = range.from_seq;
   if (range.min_arrival_ms != INT64_MIN) {
     // Expired records sit at the front of the shard (arrival times are non-decreasing); jump
     // over them with a binary search rather than scanning them.
-    it->Seek(codec::RecordKey(range.stream_uid, range.shard_index, start));
-    int64_t arrival = 0;
-    if (it->Valid() && codec::DecodeArrivalMs(it->value().ToStringView(), &arrival) &&
-        arrival < range.min_arrival_ms) {
-      auto first = SearchArrival(it.get(), range.stream_uid, range.shard_index,
-                                 range.min_arrival_ms, range.from_seq, range.to_seq);
-      if (!first.ok()) return first.status();
-      if (!first->has_value()) return records;
-      start = **first;
-    }
+    auto first = SearchArrival(range.stream_uid, range.shard_index, range.min_arrival_ms,
+                               range.from_seq, range.to_seq);
+    if (!first.ok()) return first.status();
+    if (!first->has_value()) return records;
+    start = **first;
   }
 
+  auto cursor = OpenShard(range.stream_uid, range.shard_index, range.to_seq);
+  auto entry = SeekEntry(*cursor, range.stream_uid, range.shard_index, start);
+  if (!entry.ok()) return entry.status();
   size_t bytes = 0;
-  for (it->Seek(codec::RecordKey(range.stream_uid, range.shard_index, start));
-       it->Valid() && records.size() < range.max_records; it->Next()) {
-    StoredRecord record;
-    if (!codec::DecodeSeqIndex(it->key().ToStringView(), &record.seq_index) ||
-        !codec::DecodeRecordValue(it->value().ToStringView(), &record)) {
-      return Failure("read", rocksdb::Status::Corruption("malformed record"));
+  while (entry->has_value() && records.size() < range.max_records) {
+    codec::ValueReader reader(cursor->it->value().ToStringView());
+    uint64_t seq = (*entry)->first_seq;
+    for (; seq < start && reader.Skip(); ++seq) {
     }
-    if (record.arrival_ms < range.min_arrival_ms) continue;
-    size_t size = record.data.size() + record.partition_key.size();
-    if (!records.empty() && bytes + size > range.max_bytes) break;
-    bytes += size;
-    records.push_back(std::move(record));
+    StoredRecord record;
+    for (; seq < range.to_seq && records.size() < range.max_records && reader.Next(&record);
+         ++seq) {
+      if (record.arrival_ms < range.min_arrival_ms) continue;
+      size_t size = record.data.size() + record.partition_key.size();
+      if (!records.empty() && bytes + size > range.max_bytes) return records;
+      bytes += size;
+      record.seq_index = seq;
+      records.push_back(std::move(record));
+    }
+    if (!reader.ok()) return Failure("read", rocksdb::Status::Corruption("malformed record"));
+    cursor->it->Next();
+    entry = EntryUnder(*cursor->it, cursor->prefix);
+    if (!entry.ok()) return entry.status();
   }
-  if (!it->status().ok()) return Failure("read", it->status());
   return records;
 }
 
-Result<std::optional<uint64_t>> RocksNode::SearchArrival(rocksdb::Iterator* it, uint64_t stream_uid,
-                                                         uint32_t shard_index, int64_t at_ms,
-                                                         uint64_t from_seq, uint64_t to_seq) const {
-  // Invariant: the answer is `found` or a seq in [low, high). Seq indices may have gaps, so
-  // each probe seeks to the first record at or after `mid`.
-  std::optional<uint64_t> found;
+Result<std::optional<uint64_t>> RocksNode::SearchArrival(uint64_t stream_uid, uint32_t shard_index,
+                                                         int64_t at_ms, uint64_t from_seq,
+                                                         uint64_t to_seq) const {
+  if (from_seq >= to_seq) return std::optional<uint64_t>();
+  auto cursor = OpenShard(stream_uid, shard_index, to_seq);
+  // The entry holding from_seq, when a batch that starts before it does: all of its records
+  // share one arrival time.
   uint64_t low = from_seq;
+  auto holding = SeekEntry(*cursor, stream_uid, shard_index, from_seq);
+  if (!holding.ok()) return holding.status();
+  if (holding->has_value() && (*holding)->arrival_ms >= at_ms) {
+    // It holds from_seq, or it is the first entry after it.
+    return std::optional<uint64_t>(std::max(from_seq, (*holding)->first_seq));
+  }
+  if (!holding->has_value()) return std::optional<uint64_t>();  // nothing at or after from_seq
+  low = (*holding)->end();
+  // Then a binary search over the entries starting in [low, to_seq). Invariant: the answer is
+  // `found` or the start of an entry in [low, high). Seq indices may have gaps, so each probe
+  // seeks to the first entry at or after `mid`.
+  std::optional<uint64_t> found;
   uint64_t high = to_seq;
   while (low < high) {
     uint64_t mid = low + (high - low) / 2;
-    it->Seek(codec::RecordKey(stream_uid, shard_index, mid));
-    if (!it->Valid()) {
-      if (!it->status().ok()) return Failure("read", it->status());
-      high = mid;  // no record in [mid, to_seq)
+    cursor->it->Seek(codec::RecordKey(stream_uid, shard_index, mid));
+    auto entry = EntryUnder(*cursor->it, cursor->prefix);
+    if (!entry.ok()) return entry.status();
+    if (!entry->has_value()) {
+      high = mid;  // no entry starts in [mid, to_seq)
       continue;
     }
-    uint64_t seq = 0;
-    int64_t arrival = 0;
-    if (!codec::DecodeSeqIndex(it->key().ToStringView(), &seq) ||
-        !codec::DecodeArrivalMs(it->value().ToStringView(), &arrival)) {
-      return Failure("read", rocksdb::Status::Corruption("malformed record"));
-    }
-    if (arrival >= at_ms) {
-      found = seq;  // nothing in [mid, seq) exists, so look only below mid
+    if ((*entry)->arrival_ms >= at_ms) {
+      found = (*entry)->first_seq;  // no entry starts in [mid, first_seq): look only below mid
       high = mid;
     } else {
-      low = seq + 1;
+      low = (*entry)->end();
     }
   }
   return found;
@@ -263,54 +371,41 @@ Result<std::optional<uint64_t>> RocksNode::FirstSeqAtOrAfter(uint64_t stream_uid
                                                              uint32_t shard_index, int64_t at_ms,
                                                              uint64_t from_seq,
                                                              uint64_t to_seq) const {
-  if (from_seq >= to_seq) return std::optional<uint64_t>();
-  const std::string upper = codec::RecordKey(stream_uid, shard_index, to_seq);
-  rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions read;
-  read.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db_->db->NewIterator(read, column(kRecordsColumn)));
-  return SearchArrival(it.get(), stream_uid, shard_index, at_ms, from_seq, to_seq);
+  return SearchArrival(stream_uid, shard_index, at_ms, from_seq, to_seq);
 }
 
-// The sequence index of the record `it` points at, if it is valid and inside `prefix` (one
-// shard); a read error becomes a failed Result.
-Result<std::optional<uint64_t>> RocksNode::SeqUnder(const rocksdb::Iterator& it,
-                                                    const std::string& prefix) const {
-  if (!it.Valid()) {
-    if (!it.status().ok()) return Failure("read", it.status());
-    return std::optional<uint64_t>();
+Result<uint64_t> RocksNode::DeleteEnd(uint64_t stream_uid, uint32_t shard_index, uint64_t to_seq,
+                                      const Added& added) const {
+  if (auto pending = added.find({stream_uid, shard_index}); pending != added.end()) {
+    for (const auto& [first, end] : pending->second) {
+      if (first < to_seq && to_seq < end) return first;
+    }
   }
-  uint64_t seq = 0;
-  if (!it.key().starts_with(prefix) || !codec::DecodeSeqIndex(it.key().ToStringView(), &seq)) {
-    return std::optional<uint64_t>();
-  }
-  return std::optional<uint64_t>(seq);
+  auto cursor = OpenShard(stream_uid, shard_index, UINT64_MAX);
+  auto entry = SeekEntry(*cursor, stream_uid, shard_index, to_seq);
+  if (!entry.ok()) return entry.status();
+  if (entry->has_value() && (*entry)->first_seq < to_seq) return (*entry)->first_seq;
+  return to_seq;
 }
 
 Result<std::optional<uint64_t>> RocksNode::LastSeq(uint64_t stream_uid,
                                                    uint32_t shard_index) const {
-  const std::string prefix = codec::ShardPrefix(stream_uid, shard_index);
-  const std::string upper = codec::PrefixRangeEnd(prefix);
-  rocksdb::Slice lower_slice(prefix);
-  rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions read;
-  read.iterate_lower_bound = &lower_slice;
-  read.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db_->db->NewIterator(read, column(kRecordsColumn)));
-  it->SeekForPrev(codec::RecordKey(stream_uid, shard_index, UINT64_MAX));
-  return SeqUnder(*it, prefix);
+  auto cursor = OpenShard(stream_uid, shard_index, UINT64_MAX);
+  cursor->it->SeekToLast();
+  auto entry = EntryUnder(*cursor->it, cursor->prefix);
+  if (!entry.ok()) return entry.status();
+  if (!entry->has_value()) return std::optional<uint64_t>();
+  return std::optional<uint64_t>((*entry)->end() - 1);
 }
 
 Result<std::optional<uint64_t>> RocksNode::FirstSeq(uint64_t stream_uid,
                                                     uint32_t shard_index) const {
-  const std::string prefix = codec::ShardPrefix(stream_uid, shard_index);
-  const std::string upper = codec::PrefixRangeEnd(prefix);
-  rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions read;
-  read.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db_->db->NewIterator(read, column(kRecordsColumn)));
-  it->Seek(prefix);
-  return SeqUnder(*it, prefix);
+  auto cursor = OpenShard(stream_uid, shard_index, UINT64_MAX);
+  cursor->it->SeekToFirst();
+  auto entry = EntryUnder(*cursor->it, cursor->prefix);
+  if (!entry.ok()) return entry.status();
+  if (!entry->has_value()) return std::optional<uint64_t>();
+  return std::optional<uint64_t>((*entry)->first_seq);
 }
 
 Result<std::optional<std::string>> RocksNode::GetMeta(const std::string& key) const {

@@ -3,8 +3,10 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <rocksdb/db.h>
@@ -69,12 +71,45 @@ class RocksNode final : public StorageNode {
   rocksdb::ColumnFamilyHandle* column(Column c) const { return db_->columns[c]; }
   // Logs RocksDB's text and returns a generic kInternal Status naming the node and `what`.
   Status Failure(const char* what, const rocksdb::Status& status) const;
-  Result<std::optional<uint64_t>> SeqUnder(const rocksdb::Iterator& it,
-                                           const std::string& prefix) const;
-  // Binary search over an iterator bounded above by the key of `to_seq`.
-  Result<std::optional<uint64_t>> SearchArrival(rocksdb::Iterator* it, uint64_t stream_uid,
-                                                uint32_t shard_index, int64_t at_ms,
-                                                uint64_t from_seq, uint64_t to_seq) const;
+  // The entry `it` points at, if it is valid and inside `prefix` (one shard): its first
+  // seq_index and record count. A read error or a malformed entry becomes a failed Result.
+  struct Entry {
+    uint64_t first_seq;
+    uint64_t count;
+    int64_t arrival_ms;
+    uint64_t end() const { return first_seq + count; }
+  };
+  Result<std::optional<Entry>> EntryUnder(const rocksdb::Iterator& it,
+                                          const std::string& prefix) const;
+  // An iterator over one shard's entries below the key of `to_seq` (UINT64_MAX: all of them),
+  // and the bounds it reads.
+  struct ShardCursor {
+    std::string prefix;
+    std::string upper;
+    rocksdb::Slice lower_slice;
+    rocksdb::Slice upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it;
+  };
+  std::unique_ptr<ShardCursor> OpenShard(uint64_t stream_uid, uint32_t shard_index,
+                                         uint64_t to_seq) const;
+  // Positions `cursor` at the entry holding `seq` (a batch may start before it), or else at the
+  // first entry after it; returns that entry, if any.
+  Result<std::optional<Entry>> SeekEntry(ShardCursor& cursor, uint64_t stream_uid,
+                                         uint32_t shard_index, uint64_t seq) const;
+  // Binary search over the entries of a shard (see FirstSeqAtOrAfter).
+  Result<std::optional<uint64_t>> SearchArrival(uint64_t stream_uid, uint32_t shard_index,
+                                                int64_t at_ms, uint64_t from_seq,
+                                                uint64_t to_seq) const;
+  // Batch entries put by the Apply under way, not in the database yet: (first seq, end) by
+  // (stream uid, shard).
+  using Added = std::map<std::pair<uint64_t, uint32_t>, std::vector<std::pair<uint64_t, uint64_t>>>;
+  // The records of one source batch into `batch`: the records of each shard as one batch
+  // entry when they can be (see record_codec.h).
+  Status AddRecords(const WriteBatch& source, rocksdb::WriteBatch* batch, Added* added);
+  // Where a retention delete up to `to_seq` must stop so as not to cut a batch entry (stored, or
+  // `added` in the same Apply): `to_seq`, or the first seq_index of the entry holding it.
+  Result<uint64_t> DeleteEnd(uint64_t stream_uid, uint32_t shard_index, uint64_t to_seq,
+                             const Added& added) const;
   // Removes every entry of every column family, the applied LSN included.
   Status Wipe(bool sync);
   Status WriteOrFail(const char* what, rocksdb::WriteBatch* batch, bool sync);

@@ -28,7 +28,8 @@ class WriteBatch {
     kPutRecord,          // records[stream_uid, shard_index, record.seq_index] = record
     kPutMeta,            // meta[key] = value
     kDeleteMeta,         // erase meta[key]
-    kDeleteRecordRange,  // erase records of (stream_uid, shard_index) with seq in [from, to)
+    kDeleteRecordRange,  // erase records of (stream_uid, shard_index) with seq in [from, to),
+                         // but none of the records one put stored with the record `to`
     kDeleteStream,       // erase every record of stream_uid
   };
   struct Op {

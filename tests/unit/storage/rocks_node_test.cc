@@ -212,9 +212,11 @@ TEST_F(RocksNodeTest, FirstAndLastSeq) {
 TEST_F(RocksNodeTest, DeleteRecordRangeAndDeleteStream) {
   WriteBatch batch;
   for (uint64_t seq = 0; seq < 10; ++seq) {
-    batch.PutRecord(1, 0, MakeRecord(seq, 1, "x"));
-    batch.PutRecord(1, 1, MakeRecord(seq, 1, "x"));
-    batch.PutRecord(2, 0, MakeRecord(seq, 1, "x"));
+    // Arrival times differ, so each record is an entry of its own (no batch entries here).
+    const auto arrival = static_cast<int64_t>(seq);
+    batch.PutRecord(1, 0, MakeRecord(seq, arrival, "x"));
+    batch.PutRecord(1, 1, MakeRecord(seq, arrival, "x"));
+    batch.PutRecord(2, 0, MakeRecord(seq, arrival, "x"));
   }
   ApplyOne(batch);
 
@@ -239,6 +241,86 @@ TEST_F(RocksNodeTest, DeleteRecordRangeAndDeleteStream) {
   again.PutRecord(2, 0, MakeRecord(100, 1, "new"));
   ApplyOne(again);
   EXPECT_EQ(Seqs(Read(Shard(2, 0))), (std::vector<uint64_t>{100}));
+}
+
+// A put's records of one shard (consecutive, one arrival time) are one batch entry: read in any
+// part, searched by time, counted by FirstSeq/LastSeq, and never cut by a retention delete.
+TEST_F(RocksNodeTest, RecordBatchesReadInPartsAndAreKeptWholeByDeletes) {
+  auto data = [](uint64_t seq) { return "r" + std::to_string(seq); };
+  WriteBatch first;
+  for (uint64_t seq = 0; seq < 10; ++seq) {  // interleaved across shards, as a put routes them
+    first.PutRecord(1, 0, MakeRecord(seq, 100, data(seq)));
+    first.PutRecord(1, 1, MakeRecord(seq, 100, "other"));
+  }
+  ApplyOne(first);
+  WriteBatch second;
+  for (uint64_t seq = 10; seq < 15; ++seq) {
+    auto record = MakeRecord(seq, 200, data(seq));
+    record.encrypted = true;
+    second.PutRecord(1, 0, record);
+  }
+  ApplyOne(second);
+
+  auto all = Read(Shard(1, 0));
+  ASSERT_EQ(all.size(), 15u);
+  for (uint64_t seq = 0; seq < 15; ++seq) {
+    EXPECT_EQ(all[seq].seq_index, seq);
+    EXPECT_EQ(all[seq].data, data(seq));
+    EXPECT_EQ(all[seq].arrival_ms, seq < 10 ? 100 : 200);
+    EXPECT_EQ(all[seq].encrypted, seq >= 10);
+  }
+  EXPECT_EQ(Read(Shard(1, 1)).size(), 10u);
+
+  auto range = Shard(1, 0);
+  range.from_seq = 3;
+  range.to_seq = 12;  // from inside one batch to inside the next
+  EXPECT_EQ(Seqs(Read(range)), (std::vector<uint64_t>{3, 4, 5, 6, 7, 8, 9, 10, 11}));
+  range.max_records = 2;
+  EXPECT_EQ(Seqs(Read(range)), (std::vector<uint64_t>{3, 4}));
+  range = Shard(1, 0);
+  range.from_seq = 8;
+  range.max_bytes = 9;  // "r8pk" and "r9pk" are 4 bytes each, "r10pk" 5
+  EXPECT_EQ(Seqs(Read(range)), (std::vector<uint64_t>{8, 9}));
+  range = Shard(1, 0);
+  range.min_arrival_ms = 150;  // the first batch has expired
+  EXPECT_EQ(Seqs(Read(range)), (std::vector<uint64_t>{10, 11, 12, 13, 14}));
+
+  EXPECT_EQ(*node_->FirstSeq(1, 0), std::optional<uint64_t>(0));
+  EXPECT_EQ(*node_->LastSeq(1, 0), std::optional<uint64_t>(14));
+  auto at = [&](int64_t at_ms, uint64_t from = 0, uint64_t to = UINT64_MAX) {
+    auto result = node_->FirstSeqAtOrAfter(1, 0, at_ms, from, to);
+    EXPECT_TRUE(result.ok());
+    return result.ok() ? *result : std::nullopt;
+  };
+  EXPECT_EQ(at(100), std::optional<uint64_t>(0));
+  EXPECT_EQ(at(100, 4), std::optional<uint64_t>(4));
+  EXPECT_EQ(at(150), std::optional<uint64_t>(10));
+  EXPECT_EQ(at(150, 12), std::optional<uint64_t>(12));
+  EXPECT_EQ(at(150, 0, 10), std::nullopt);
+  EXPECT_EQ(at(201), std::nullopt);
+
+  // A delete up to a seq inside a batch stops at the batch: its unexpired records stay.
+  WriteBatch trim;
+  trim.DeleteRecordRange(1, 0, 0, 12);
+  ApplyOne(trim);
+  EXPECT_EQ(Seqs(Read(Shard(1, 0))), (std::vector<uint64_t>{10, 11, 12, 13, 14}));
+  EXPECT_EQ(*node_->FirstSeq(1, 0), std::optional<uint64_t>(10));
+
+  // Likewise for a batch put earlier in the same group commit (not in the database yet).
+  WriteBatch third;
+  for (uint64_t seq = 15; seq < 20; ++seq) third.PutRecord(1, 0, MakeRecord(seq, 300, data(seq)));
+  WriteBatch trim_again;
+  trim_again.DeleteRecordRange(1, 0, 10, 17);
+  ASSERT_TRUE(node_->Apply({&third, &trim_again}, ++lsn_, false).ok());
+  EXPECT_EQ(Seqs(Read(Shard(1, 0))), (std::vector<uint64_t>{15, 16, 17, 18, 19}));
+
+  // The entries survive a reopen as they are.
+  node_.reset();
+  node_ = Open("az-a", dir_.path() / "az-a");
+  all = Read(Shard(1, 0));
+  ASSERT_EQ(all.size(), 5u);
+  EXPECT_EQ(all.back().data, data(19));
+  EXPECT_EQ(*node_->LastSeq(1, 0), std::optional<uint64_t>(19));
 }
 
 TEST_F(RocksNodeTest, MetaPutDeleteScan) {
