@@ -14,7 +14,7 @@ build_only=0
 
 packages=(
   build-essential cmake ninja-build pkg-config git curl ca-certificates
-  libboost1.81-all-dev librocksdb-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libssl-dev
+  libboost1.81-all-dev librocksdb-dev nlohmann-json3-dev libsimdjson-dev libspdlog-dev libfmt-dev libssl-dev
   libnghttp2-dev
 )
 if [ "$build_only" = 0 ]; then

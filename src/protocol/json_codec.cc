@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "protocol/coral_texts.h"
+#include "protocol/json_parse.h"
 #include "sluice/common/base64.h"
 #include "sluice/protocol/error_mapping.h"
 
@@ -74,11 +75,10 @@ Status ReadTimestamp(Value& value) {
 Status ReadBlob(Value& value) {
   if (!value.is_string()) return WrongScalar(value, kBlobTarget);
   const std::string& text = value.get_ref<const std::string&>();
-  std::string problem = Base64Problem(text);
-  if (!problem.empty()) {
-    return TypeError("'" + text + "' can not be converted to a Blob: " + problem);
+  auto bytes = Base64Decode(text);  // checks as it decodes: one pass over the text
+  if (!bytes) {
+    return TypeError("'" + text + "' can not be converted to a Blob: " + Base64Problem(text));
   }
-  auto bytes = Base64Decode(text);
   value = Value::binary(std::vector<uint8_t>(bytes->begin(), bytes->end()));
   return Status::Ok();
 }
@@ -202,7 +202,7 @@ Result<api::Value> JsonCodec::DecodeRequest(const api::Shape* input, std::string
     return Status(ErrorCode::kSerialization,
                   "JSON nesting deeper than " + std::to_string(kJsonMaxDepth) + " levels");
   }
-  Value value = Value::parse(body, nullptr, /*allow_exceptions=*/false);
+  Value value = ParseJson(body);
   if (value.is_discarded() || !value.is_object()) return Status(ErrorCode::kSerialization, "");
   if (input == nullptr) return Value::object();
   SLUICE_RETURN_IF_ERROR(Read(*input, value));

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 namespace sluice {
 namespace {
 
@@ -24,6 +27,34 @@ TEST(Base64Test, ExplainsProblemsInAwsWords) {
   EXPECT_EQ(Base64Problem("aGVsbG9="), "Invalid last non-pad Base64 character dectected");
   EXPECT_EQ(Base64Problem("aGVsbG8="), "");
   EXPECT_FALSE(Base64Decode("aGVsbG9="));
+}
+
+// The decoder checks as it decodes; it must accept exactly what Base64Problem accepts, and a
+// text it accepts is the canonical encoding of what it decodes to (unused bits are zero).
+TEST(Base64Test, DecodeAcceptsExactlyWhatProblemAccepts) {
+  const std::string alphabet = "AQgw/+=!";  // low bits zero and not, both symbols, '=', a stray
+  size_t accepted = 0;
+  const size_t length = 4;
+  for (std::string prefix : {"", "QUJD", "QU=D"}) {  // a last quad alone, after a whole one,
+    std::vector<size_t> digits(length, 0);           // after a misplaced '='
+    while (true) {
+      std::string text = prefix;
+      for (size_t d : digits) text.push_back(alphabet[d]);
+      auto decoded = Base64Decode(text);
+      ASSERT_EQ(decoded.has_value(), Base64Problem(text).empty()) << text;
+      if (decoded) {
+        EXPECT_EQ(Base64Encode(*decoded), text);
+        ++accepted;
+      }
+      size_t k = 0;
+      while (k < length && ++digits[k] == alphabet.size()) digits[k++] = 0;
+      if (k == length) break;
+    }
+  }
+  EXPECT_GT(accepted, 1000u);
+  for (const char* text : {"", "=", "==", "===", "====", "A===", "AA==", "AAA=", "AA=A", "QQ=="}) {
+    EXPECT_EQ(Base64Decode(text).has_value(), Base64Problem(text).empty()) << text;
+  }
 }
 
 }  // namespace

@@ -1,0 +1,58 @@
+// ParseJson reads every text as nlohmann's parser does: the texts simdjson reads differently or
+// refuses go to nlohmann, and the trees are the same (fuzz/fuzz_json_parse.cc checks the same on
+// random texts).
+#include "protocol/json_parse.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace sluice::protocol {
+namespace {
+
+using api::Value;
+
+void ExpectSameAsNlohmann(const std::string& text) {
+  const Value fast = ParseJson(text);
+  const Value reference = Value::parse(text, nullptr, false);
+  ASSERT_EQ(fast.is_discarded(), reference.is_discarded()) << text;
+  if (!fast.is_discarded()) {
+    EXPECT_EQ(fast, reference) << text;
+    EXPECT_EQ(fast.dump(), reference.dump()) << text;  // order and number spelling too
+  }
+}
+
+TEST(JsonParseTest, ReadsEveryTextAsNlohmannDoes) {
+  for (const std::string text :
+       {R"({"StreamName":"s","Records":[{"Data":"YQ==","PartitionKey":"k"}]})",
+        R"({"a":1,"a":2,"b":3})",                // repeated key
+        R"({"n":[0,-0,1,-1,1.5,1e3,-2.5E-3]})",  // number kinds
+        R"({"big":[9223372036854775807,9223372036854775808,18446744073709551615]})",
+        R"({"bigger":18446744073709551616,"smaller":-9223372036854775809})",
+        R"([1e400])",
+        R"([-1e400])",
+        R"([1e-400])",  // out of range
+        R"({"s":"\u0000\ud83d\ude00\n\"\\/","t":null,"f":false,"u":true})",
+        "\xef\xbb\xbf{\"bom\":1}",  // byte-order mark
+        R"({"a":1} x)",
+        R"({"a":1}})",
+        "",
+        " ",
+        "{",
+        "[1,]",
+        R"({"a" 1})",
+        "\"\xff\"",
+        "\"\xc3\x28\"",
+        "\"caf\xc3\xa9\"",     // UTF-8, bad and good
+        "{\"tab\":\"a\tb\"}",  // a raw control character
+        "  {\"spaced\" : [ 1 , 2 ] }  ",
+        "123",
+        "null",
+        "[]",
+        "{}"}) {
+    ExpectSameAsNlohmann(text);
+  }
+}
+
+}  // namespace
+}  // namespace sluice::protocol
