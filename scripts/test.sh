@@ -46,7 +46,7 @@ if [ "${SLUICE_SKIP_TSAN:-0}" != "1" ]; then
 fi
 if [ "${SLUICE_SKIP_FUZZ:-0}" != "1" ]; then
   echo "== fuzz targets"
-  # 7 targets x 30 s after a cold build of 1.5-3 minutes: 5-7 minutes on two cores.
+  # 8 targets x 30 s after a cold build of 1.5-3 minutes: 5.5-7 minutes on two cores.
   SLUICE_FUZZ_BUILD_JOBS="$jobs" scripts/fuzz.sh "${SLUICE_FUZZ_SECONDS:-30}"
 fi
 echo "All tests passed."
