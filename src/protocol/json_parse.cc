@@ -1,8 +1,12 @@
 #include "protocol/json_parse.h"
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include <simdjson.h>
 
@@ -11,14 +15,39 @@ namespace {
 
 using api::Value;
 
+// Objects this wide get a hash index of their keys while they are built; narrower ones are
+// searched in place.
+constexpr size_t kIndexedObject = 16;
+// A text simdjson refuses goes to nlohmann's parser only if no object in it has more members
+// than this: nlohmann finds each key of an ordered object by a linear search, so one object of
+// n members costs n^2 / 2 comparisons (a 430 KB body of 40,000 keys took 2.5 s of CPU, a 16 MiB
+// one would take half an hour). No Kinesis input has an object with more than a few dozen.
+constexpr size_t kMaxFallbackMembers = 1000;
+
 Value Convert(simdjson::dom::element element) {
   switch (element.type()) {
     case simdjson::dom::element_type::OBJECT: {
+      // Built straight into the ordered map's vector: a repeated key keeps its first place and
+      // its last value, as nlohmann's parser leaves it, without nlohmann's linear search per key.
+      simdjson::dom::object fields(element);
       Value object = Value::object();
-      for (auto field : simdjson::dom::object(element)) {
-        // operator[]: a repeated key keeps its first place and its last value, as nlohmann's
-        // parser leaves it.
-        object[std::string(field.key)] = Convert(field.value);
+      auto& members = object.get_ref<Value::object_t&>();
+      const bool indexed = fields.size() > kIndexedObject;
+      std::unordered_map<std::string_view, size_t> index;
+      for (auto field : fields) {
+        size_t at = members.size();
+        if (indexed) {
+          at = index.try_emplace(field.key, members.size()).first->second;
+        } else {
+          for (size_t i = 0; i < members.size(); ++i) {
+            if ((members.begin() + static_cast<std::ptrdiff_t>(i))->first == field.key) at = i;
+          }
+        }
+        if (at < members.size()) {
+          (members.begin() + static_cast<std::ptrdiff_t>(at))->second = Convert(field.value);
+        } else {
+          members.emplace_back(std::string(field.key), Convert(field.value));
+        }
       }
       return object;
     }
@@ -48,10 +77,34 @@ Value Convert(simdjson::dom::element element) {
   return Value(nullptr);
 }
 
-// "-0", and integers written with a minus sign in general: nlohmann keeps them signed even when
-// they are zero. simdjson reads "-0" as the integer 0; only the sign of zero differs, and only in
-// the JSON type (number_integer against number_unsigned), which nothing above distinguishes for
-// zero. Texts simdjson cannot read the same way make it fail: see ParseJson.
+// "-0": nlohmann keeps it a signed integer, simdjson reads the integer 0; only the JSON type of a
+// zero differs (number_integer against number_unsigned), which nothing above tells apart.
+
+// Whether some object in `text` has more than `limit` members (counted by the commas at its
+// level, strings skipped). One pass, no allocation; malformed text is counted as far as it goes.
+bool HasObjectWiderThan(std::string_view text, size_t limit) {
+  std::vector<std::pair<bool, size_t>> open;  // (is an object, commas so far) per level
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      open.emplace_back(c == '{', 0);
+    } else if (c == '}' || c == ']') {
+      if (!open.empty()) open.pop_back();
+    } else if (c == ',' && !open.empty() && open.back().first && ++open.back().second >= limit) {
+      return true;
+    }
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -63,6 +116,9 @@ Value ParseJson(std::string_view text) {
       simdjson::SUCCESS) {
     return Convert(root);
   }
+  // Valid JSON that simdjson reads otherwise (integers past 64 bits, a byte-order mark) or
+  // refuses, and invalid JSON: nlohmann decides, unless the text would make it quadratic.
+  if (HasObjectWiderThan(text, kMaxFallbackMembers)) return Value(Value::value_t::discarded);
   return Value::parse(text, nullptr, /*allow_exceptions=*/false);
 }
 

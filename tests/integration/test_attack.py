@@ -199,6 +199,21 @@ class FloodTest(harness.ServerTestCase):
         self.assertEqual(self.server.health_status(), 200)
         self.client.list_streams()
 
+    def test_objects_of_very_many_members_cost_linear_time(self):
+        # 200,000 members (2.6 MB), valid JSON, and the same cut short (invalid). Built with a
+        # linear search per key, as nlohmann's ordered objects are, the first would take about a
+        # minute of CPU (40,000 members took 2.5 s); both must be answered long before the
+        # client gives up.
+        members = b",".join(b'"k%d":1' % i for i in range(200000))
+        for body in (b'{"StreamName":"wide",' + members + b"}",
+                     b'{"StreamName":"wide",' + members + b","):
+            status, _, data = raw_post(self.server.port, "DescribeStreamSummary", body,
+                                       timeout=20)
+            expected = "ResourceNotFoundException" if body.endswith(b"}") else \
+                "SerializationException"
+            self.assertEqual(json.loads(data)["__type"], expected, data[:200])
+        self.assertEqual(self.server.health_status(), 200)
+
 
 if __name__ == "__main__":
     import unittest

@@ -54,5 +54,31 @@ TEST(JsonParseTest, ReadsEveryTextAsNlohmannDoes) {
   }
 }
 
+// Wide objects are built with an index of their keys (nlohmann's own parser searches linearly:
+// quadratic in the members), repeated keys resolved as nlohmann does.
+TEST(JsonParseTest, WideObjectsReadAsNlohmannReadsThem) {
+  std::string text = "{";
+  for (int i = 0; i < 300; ++i)
+    text += "\"k" + std::to_string(i % 120) + "\":" + std::to_string(i) + ",";
+  text += "\"last\":[1,2,3]}";
+  ExpectSameAsNlohmann(text);
+  EXPECT_EQ(ParseJson(text).size(), 121u);
+}
+
+TEST(JsonParseTest, ObjectsOfManyMembersAreBuiltWithoutQuadraticWork) {
+  // 200,000 members: nlohmann's parser would make 2 * 10^10 key comparisons building this.
+  std::string text = "{\"StreamName\":\"s\"";
+  for (int i = 0; i < 200000; ++i) text += ",\"k" + std::to_string(i) + "\":1";
+  text += "}";
+  Value value = ParseJson(text);
+  ASSERT_TRUE(value.is_object());
+  EXPECT_EQ(value.size(), 200001u);
+  EXPECT_EQ(value.at("k199999"), 1);
+  // The same text made invalid at its end is refused outright: nlohmann, which would decide
+  // otherwise, would first build the object.
+  text.back() = ',';
+  EXPECT_TRUE(ParseJson(text).is_discarded());
+}
+
 }  // namespace
 }  // namespace sluice::protocol
