@@ -11,6 +11,7 @@
 #include "protocol/cbor_reader.h"
 #include "protocol/cbor_writer.h"
 #include "protocol/coral_texts.h"
+#include "protocol/object_builder.h"
 #include "protocol/utf8.h"
 #include "sluice/protocol/error_mapping.h"
 
@@ -283,7 +284,7 @@ class RequestWalker {
   Status ReadMap(const Shape& shape, const CborHead& head, int depth, Value& out) {
     if (head.major == CborMajor::kArray) return TypeError("Start of list found where not expected");
     if (head.major != CborMajor::kMap) return TypeError("Expected map or null");
-    Value map = Value::object();
+    ObjectBuilder map;  // linear in the entries: a map may have very many
     std::string key;
     Status read = ForEachPair(head, [&]() -> Status {
       Status key_read = ReadKey(key);
@@ -291,11 +292,11 @@ class RequestWalker {
       Value value;
       Status value_read = Read(*shape.value, depth + 1, value);
       if (!value_read.ok()) return value_read;
-      map[key] = std::move(value);
+      map.Set(key, std::move(value));
       return Status::Ok();
     });
     if (!read.ok()) return read;
-    out = std::move(map);
+    out = map.Take();
     return Status::Ok();
   }
 

@@ -4,20 +4,18 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include <simdjson.h>
+
+#include "protocol/object_builder.h"
 
 namespace sluice::protocol {
 namespace {
 
 using api::Value;
 
-// Objects this wide get a hash index of their keys while they are built; narrower ones are
-// searched in place.
-constexpr size_t kIndexedObject = 16;
 // A text simdjson refuses goes to nlohmann's parser only if no object in it has more members
 // than this: nlohmann finds each key of an ordered object by a linear search, so one object of
 // n members costs n^2 / 2 comparisons (a 430 KB body of 40,000 keys took 2.5 s of CPU, a 16 MiB
@@ -27,29 +25,9 @@ constexpr size_t kMaxFallbackMembers = 1000;
 Value Convert(simdjson::dom::element element) {
   switch (element.type()) {
     case simdjson::dom::element_type::OBJECT: {
-      // Built straight into the ordered map's vector: a repeated key keeps its first place and
-      // its last value, as nlohmann's parser leaves it, without nlohmann's linear search per key.
-      simdjson::dom::object fields(element);
-      Value object = Value::object();
-      auto& members = object.get_ref<Value::object_t&>();
-      const bool indexed = fields.size() > kIndexedObject;
-      std::unordered_map<std::string_view, size_t> index;
-      for (auto field : fields) {
-        size_t at = members.size();
-        if (indexed) {
-          at = index.try_emplace(field.key, members.size()).first->second;
-        } else {
-          for (size_t i = 0; i < members.size(); ++i) {
-            if ((members.begin() + static_cast<std::ptrdiff_t>(i))->first == field.key) at = i;
-          }
-        }
-        if (at < members.size()) {
-          (members.begin() + static_cast<std::ptrdiff_t>(at))->second = Convert(field.value);
-        } else {
-          members.emplace_back(std::string(field.key), Convert(field.value));
-        }
-      }
-      return object;
+      ObjectBuilder object;  // linear in the members, repeated keys as nlohmann leaves them
+      for (auto field : simdjson::dom::object(element)) object.Set(field.key, Convert(field.value));
+      return object.Take();
     }
     case simdjson::dom::element_type::ARRAY: {
       simdjson::dom::array items(element);

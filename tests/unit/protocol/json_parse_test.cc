@@ -7,6 +7,8 @@
 
 #include <string>
 
+#include "protocol/object_builder.h"
+
 namespace sluice::protocol {
 namespace {
 
@@ -78,6 +80,22 @@ TEST(JsonParseTest, ObjectsOfManyMembersAreBuiltWithoutQuadraticWork) {
   // otherwise, would first build the object.
   text.back() = ',';
   EXPECT_TRUE(ParseJson(text).is_discarded());
+}
+
+// The builder the JSON and CBOR decoders share: what `object[key] = value` gives, narrow or wide.
+TEST(ObjectBuilderTest, GivesWhatAssignmentByKeyGives) {
+  for (int keys : {3, 16, 17, 200}) {
+    ObjectBuilder built;
+    Value assigned = Value::object();
+    for (int i = 0; i < 3 * keys; ++i) {
+      const std::string key = "k" + std::to_string((i * 7) % keys);
+      built.Set(key, i);
+      assigned[key] = i;
+    }
+    const Value result = built.Take();
+    EXPECT_EQ(result, assigned) << keys;
+    EXPECT_EQ(result.dump(), assigned.dump()) << keys;
+  }
 }
 
 }  // namespace
