@@ -20,6 +20,7 @@
 #include <climits>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -262,6 +263,47 @@ std::tuple<uint64_t, uint64_t, uint64_t> Verify(const std::vector<ConsumerLog>& 
   return {duplicates, disordered, missing};
 }
 
+// Runs options.producers producers, each on its own connection, until `next_count` (given what
+// that producer has had acknowledged) says 0 or a call fails. Returns each producer's
+// acknowledged count; the latency of every call goes to `put_us` when it is given.
+std::vector<uint64_t> RunProducers(const Options& options, Shared& shared,
+                                   const std::function<int(uint64_t acknowledged)>& next_count,
+                                   std::vector<double>* put_us) {
+  std::vector<uint64_t> acknowledged(static_cast<size_t>(options.producers), 0);
+  std::mutex put_mutex;  // guards put_us
+  std::vector<std::thread> producers;
+  for (int p = 0; p < options.producers; ++p) {
+    producers.emplace_back([&, p] {
+      try {
+        boost::asio::io_context producer_io;
+        sluice::bench::KinesisConnection connection(producer_io, options.host, options.port);
+        Producer producer(options, static_cast<uint32_t>(p));
+        std::vector<double> latencies;
+        std::string error;
+        for (int count; !shared.failed() && (count = next_count(producer.acknowledged())) > 0;) {
+          const auto call = Clock::now();
+          if (!producer.PutBatch(connection, count, error)) {
+            shared.Fail(error);
+            break;
+          }
+          latencies.push_back(
+              std::chrono::duration<double, std::micro>(Clock::now() - call).count());
+          shared.acknowledged += static_cast<uint64_t>(count);
+        }
+        acknowledged[static_cast<size_t>(p)] = producer.acknowledged();
+        if (put_us != nullptr) {
+          std::lock_guard lock(put_mutex);
+          put_us->insert(put_us->end(), latencies.begin(), latencies.end());
+        }
+      } catch (const std::exception& error) {
+        shared.Fail(std::string("producer: ") + error.what());
+      }
+    });
+  }
+  for (auto& producer : producers) producer.join();
+  return acknowledged;
+}
+
 nlohmann::json RunPipeline(const Options& options) {
   boost::asio::io_context io;
   sluice::bench::KinesisConnection setup(io, options.host, options.port);
@@ -280,39 +322,12 @@ nlohmann::json RunPipeline(const Options& options) {
       }
     });
   }
-  std::vector<uint64_t> acknowledged(static_cast<size_t>(options.producers), 0);
   std::vector<double> put_us;
-  std::mutex put_mutex;
   const auto start = Clock::now();
   const auto deadline = start + std::chrono::seconds(options.seconds);
-  std::vector<std::thread> producers;
-  for (int p = 0; p < options.producers; ++p) {
-    producers.emplace_back([&, p] {
-      try {
-        boost::asio::io_context producer_io;
-        sluice::bench::KinesisConnection connection(producer_io, options.host, options.port);
-        Producer producer(options, static_cast<uint32_t>(p));
-        std::vector<double> latencies;
-        std::string error;
-        while (Clock::now() < deadline && !shared.failed()) {
-          const auto call = Clock::now();
-          if (!producer.PutBatch(connection, options.batch, error)) {
-            shared.Fail(error);
-            break;
-          }
-          latencies.push_back(
-              std::chrono::duration<double, std::micro>(Clock::now() - call).count());
-          shared.acknowledged += static_cast<uint64_t>(options.batch);
-        }
-        acknowledged[static_cast<size_t>(p)] = producer.acknowledged();
-        std::lock_guard lock(put_mutex);
-        put_us.insert(put_us.end(), latencies.begin(), latencies.end());
-      } catch (const std::exception& error) {
-        shared.Fail(std::string("producer: ") + error.what());
-      }
-    });
-  }
-  for (auto& producer : producers) producer.join();
+  const std::vector<uint64_t> acknowledged = RunProducers(
+      options, shared, [&](uint64_t) { return Clock::now() < deadline ? options.batch : 0; },
+      &put_us);
   const double produce_s = std::chrono::duration<double>(Clock::now() - start).count();
   const auto stopped = Clock::now();
   shared.drain_deadline_ns = NowNs() + int64_t{options.drain_seconds} * 1000000000;
@@ -363,32 +378,15 @@ nlohmann::json RunReadOrFill(const Options& options) {
 
   // Fill: the producers share the records to write.
   Shared shared;
-  std::vector<uint64_t> acknowledged(static_cast<size_t>(options.producers), 0);
   const int64_t per_producer = (options.records + options.producers - 1) / options.producers;
   const auto fill_start = Clock::now();
-  std::vector<std::thread> producers;
-  for (int p = 0; p < options.producers; ++p) {
-    producers.emplace_back([&, p] {
-      try {
-        boost::asio::io_context producer_io;
-        sluice::bench::KinesisConnection connection(producer_io, options.host, options.port);
-        Producer producer(options, static_cast<uint32_t>(p));
-        std::string error;
-        while (static_cast<int64_t>(producer.acknowledged()) < per_producer && !shared.failed()) {
-          const int count = static_cast<int>(std::min<int64_t>(
-              options.batch, per_producer - static_cast<int64_t>(producer.acknowledged())));
-          if (!producer.PutBatch(connection, count, error)) {
-            shared.Fail(error);
-            break;
-          }
-        }
-        acknowledged[static_cast<size_t>(p)] = producer.acknowledged();
-      } catch (const std::exception& error) {
-        shared.Fail(std::string("producer: ") + error.what());
-      }
-    });
-  }
-  for (auto& producer : producers) producer.join();
+  const std::vector<uint64_t> acknowledged = RunProducers(
+      options, shared,
+      [&](uint64_t done) {
+        return static_cast<int>(
+            std::min<int64_t>(options.batch, per_producer - static_cast<int64_t>(done)));
+      },
+      nullptr);
   const double fill_s = std::chrono::duration<double>(Clock::now() - fill_start).count();
   uint64_t total = 0;
   for (uint64_t count : acknowledged) total += count;
@@ -437,35 +435,30 @@ nlohmann::json RunReadOrFill(const Options& options) {
 
 bool Parse(int argc, char** argv, Options& options) {
   if (argc % 2 == 0) return false;
-  std::map<std::string, std::string> args;
-  for (int i = 1; i + 1 < argc; i += 2) args[argv[i]] = argv[i + 1];
+  using Setter = std::function<void(const std::string&)>;
+  auto integer = [](int& field) -> Setter {
+    return [&field](const std::string& value) { field = std::stoi(value); };
+  };
+  const std::map<std::string, Setter> setters = {
+      {"--mode", [&](const std::string& value) { options.mode = value; }},
+      {"--endpoint",
+       [&](const std::string& value) {
+         sluice::bench::SplitEndpoint(value, options.host, options.port);
+       }},
+      {"--stream", [&](const std::string& value) { options.stream = value; }},
+      {"--records", [&](const std::string& value) { options.records = std::stoll(value); }},
+      {"--shards", integer(options.shards)},
+      {"--producers", integer(options.producers)},
+      {"--batch", integer(options.batch)},
+      {"--record-bytes", integer(options.record_bytes)},
+      {"--seconds", integer(options.seconds)},
+      {"--drain-seconds", integer(options.drain_seconds)},
+      {"--limit", integer(options.limit)}};
   try {
-    for (const auto& [name, value] : args) {
-      if (name == "--mode") {
-        options.mode = value;
-      } else if (name == "--endpoint") {
-        sluice::bench::SplitEndpoint(value, options.host, options.port);
-      } else if (name == "--stream") {
-        options.stream = value;
-      } else if (name == "--shards") {
-        options.shards = std::stoi(value);
-      } else if (name == "--producers") {
-        options.producers = std::stoi(value);
-      } else if (name == "--batch") {
-        options.batch = std::stoi(value);
-      } else if (name == "--record-bytes") {
-        options.record_bytes = std::stoi(value);
-      } else if (name == "--seconds") {
-        options.seconds = std::stoi(value);
-      } else if (name == "--drain-seconds") {
-        options.drain_seconds = std::stoi(value);
-      } else if (name == "--records") {
-        options.records = std::stoll(value);
-      } else if (name == "--limit") {
-        options.limit = std::stoi(value);
-      } else {
-        return false;
-      }
+    for (int i = 1; i + 1 < argc; i += 2) {
+      auto setter = setters.find(argv[i]);
+      if (setter == setters.end()) return false;
+      setter->second(argv[i + 1]);
     }
   } catch (const std::exception&) {
     return false;

@@ -366,21 +366,24 @@ def main():
     results = []
     try:
         with open(raw_path, "w") as raw:
+            current_round = [0]
+
+            def record(server, test, result, errors):
+                entry = {"round": current_round[0], "server": server, "test": test,
+                         "errors": errors, "result": result}
+                results.append(entry)
+                raw.write(json.dumps(entry) + "\n")
+                raw.flush()
+                summary = {k: v for k, v in result.items()
+                           if k in ("records_per_s", "p99_ms", "e2e_p99_ms", "restart_ready_s",
+                                    "peak_rss_mb")}
+                print(f"round {current_round[0]} {server:16} {test:34} "
+                      f"{json.dumps(summary)}{'  ERRORS' if errors else ''}", flush=True)
+
             for round_number in range(1, args.rounds + 1):
+                current_round[0] = round_number
                 shift = (round_number - 1) % len(servers)
-                order = servers[shift:] + servers[:shift]
-                for kind in order:
-                    def record(server, test, result, errors, round_number=round_number):
-                        entry = {"round": round_number, "server": server, "test": test,
-                                 "errors": errors, "result": result}
-                        results.append(entry)
-                        raw.write(json.dumps(entry) + "\n")
-                        raw.flush()
-                        summary = {k: v for k, v in result.items()
-                                   if k in ("records_per_s", "p99_ms", "e2e_p99_ms",
-                                            "restart_ready_s", "peak_rss_mb")}
-                        print(f"round {round_number} {server:16} {test:34} "
-                              f"{json.dumps(summary)}{'  ERRORS' if errors else ''}", flush=True)
+                for kind in servers[shift:] + servers[:shift]:
                     run_server_tests(args, kind, workdir, record)
                 if "sluice-fsync" in servers and args.restart_records > 0:
                     run_restart(args, workdir, record)

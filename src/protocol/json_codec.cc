@@ -164,30 +164,6 @@ void Write(const Shape* shape, Value& value) {
 // 16 MiB of '[' would otherwise become millions of nodes (and a gigabyte) first.
 constexpr int kJsonMaxDepth = 64;
 
-// Whether arrays and objects in `body` nest deeper than `limit`, brackets inside strings not
-// counted. One pass, no allocation; malformed input is left for the parser to refuse.
-bool NestsDeeperThan(std::string_view body, int limit) {
-  int depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < body.size(); ++i) {
-    const char c = body[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;  // whatever is escaped, it does not end the string
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > limit) return true;
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return false;
-}
-
 std::string Dump(const Value& value) {
   // Replace rather than throw on invalid UTF-8: a reply must always be written.
   return value.dump(-1, ' ', false, Value::error_handler_t::replace);
@@ -198,7 +174,7 @@ std::string Dump(const Value& value) {
 Result<api::Value> JsonCodec::DecodeRequest(const api::Shape* input, std::string_view body) const {
   // Coral answers an empty, unparsable or non-object body with a bare SerializationException.
   if (body.empty()) return Status(ErrorCode::kSerialization, "");
-  if (NestsDeeperThan(body, kJsonMaxDepth)) {
+  if (ScanJsonStructure(body, kJsonMaxDepth).depth > kJsonMaxDepth) {
     return Status(ErrorCode::kSerialization,
                   "JSON nesting deeper than " + std::to_string(kJsonMaxDepth) + " levels");
   }

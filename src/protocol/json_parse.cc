@@ -1,5 +1,6 @@
 #include "protocol/json_parse.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -21,6 +22,8 @@ using api::Value;
 // n members costs n^2 / 2 comparisons (a 430 KB body of 40,000 keys took 2.5 s of CPU, a 16 MiB
 // one would take half an hour). No Kinesis input has an object with more than a few dozen.
 constexpr size_t kMaxFallbackMembers = 1000;
+// How deep that check looks (the broker refuses texts deeper than 64 before parsing them).
+constexpr int kFallbackScanDepth = 1024;
 
 Value Convert(simdjson::dom::element element) {
   switch (element.type()) {
@@ -58,32 +61,6 @@ Value Convert(simdjson::dom::element element) {
 // "-0": nlohmann keeps it a signed integer, simdjson reads the integer 0; only the JSON type of a
 // zero differs (number_integer against number_unsigned), which nothing above tells apart.
 
-// Whether some object in `text` has more than `limit` members (counted by the commas at its
-// level, strings skipped). One pass, no allocation; malformed text is counted as far as it goes.
-bool HasObjectWiderThan(std::string_view text, size_t limit) {
-  std::vector<std::pair<bool, size_t>> open;  // (is an object, commas so far) per level
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      open.emplace_back(c == '{', 0);
-    } else if (c == '}' || c == ']') {
-      if (!open.empty()) open.pop_back();
-    } else if (c == ',' && !open.empty() && open.back().first && ++open.back().second >= limit) {
-      return true;
-    }
-  }
-  return false;
-}
-
 }  // namespace
 
 Value ParseJson(std::string_view text) {
@@ -96,8 +73,38 @@ Value ParseJson(std::string_view text) {
   }
   // Valid JSON that simdjson reads otherwise (integers past 64 bits, a byte-order mark) or
   // refuses, and invalid JSON: nlohmann decides, unless the text would make it quadratic.
-  if (HasObjectWiderThan(text, kMaxFallbackMembers)) return Value(Value::value_t::discarded);
+  if (ScanJsonStructure(text, kFallbackScanDepth).widest_object > kMaxFallbackMembers) {
+    return Value(Value::value_t::discarded);
+  }
   return Value::parse(text, nullptr, /*allow_exceptions=*/false);
+}
+
+JsonStructure ScanJsonStructure(std::string_view text, int max_depth) {
+  JsonStructure structure;
+  std::vector<size_t> members;  // per open level: 0 for an array, 1 + commas for an object
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;  // whatever is escaped, it does not end the string
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      members.push_back(c == '{' ? 1 : 0);
+      structure.depth = std::max(structure.depth, static_cast<int>(members.size()));
+      if (structure.depth > max_depth) return structure;
+      if (c == '{') structure.widest_object = std::max<size_t>(structure.widest_object, 1);
+    } else if (c == '}' || c == ']') {
+      if (!members.empty()) members.pop_back();
+    } else if (c == ',' && !members.empty() && members.back() > 0) {
+      structure.widest_object = std::max(structure.widest_object, ++members.back());
+    }
+  }
+  return structure;
 }
 
 }  // namespace sluice::protocol

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <string_view>
 
 #include "sluice/api/api.h"
@@ -15,5 +16,17 @@ namespace sluice::protocol {
 // with an object of more than 1000 members is refused without it (nlohmann would take time
 // quadratic in the members to build it). Objects are built in time linear in their members.
 api::Value ParseJson(std::string_view text);
+
+// The shape of a JSON text without parsing it: how deep arrays and objects nest and the most
+// members any object has (commas at its level, brackets and commas inside strings not counted).
+// One pass, no tree; malformed text is measured as far as it goes. Run before parsing, so a
+// text that would make a tree too deep or a parser too slow is refused first. The scan stops
+// (memory bounded) once the nesting passes `max_depth`: `depth` is then max_depth + 1 and
+// `widest_object` counts only what came before.
+struct JsonStructure {
+  int depth = 0;
+  size_t widest_object = 0;
+};
+JsonStructure ScanJsonStructure(std::string_view text, int max_depth);
 
 }  // namespace sluice::protocol

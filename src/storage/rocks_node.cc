@@ -259,6 +259,8 @@ std::unique_ptr<RocksNode::ShardCursor> RocksNode::OpenShard(uint64_t stream_uid
                                                              uint32_t shard_index,
                                                              uint64_t to_seq) const {
   auto cursor = std::make_unique<ShardCursor>();
+  cursor->stream_uid = stream_uid;
+  cursor->shard_index = shard_index;
   cursor->prefix = codec::ShardPrefix(stream_uid, shard_index);
   // UINT64_MAX: the whole shard (a record may have that very index).
   cursor->upper = to_seq == UINT64_MAX ? codec::PrefixRangeEnd(cursor->prefix)
@@ -273,10 +275,8 @@ std::unique_ptr<RocksNode::ShardCursor> RocksNode::OpenShard(uint64_t stream_uid
 }
 
 Result<std::optional<RocksNode::Entry>> RocksNode::SeekEntry(ShardCursor& cursor,
-                                                             uint64_t stream_uid,
-                                                             uint32_t shard_index,
                                                              uint64_t seq) const {
-  const std::string key = codec::RecordKey(stream_uid, shard_index, seq);
+  const std::string key = codec::RecordKey(cursor.stream_uid, cursor.shard_index, seq);
   cursor.it->SeekForPrev(key);
   auto entry = EntryUnder(*cursor.it, cursor.prefix);
   if (!entry.ok()) return entry.status();
@@ -289,19 +289,19 @@ Result<std::vector<StoredRecord>> RocksNode::ReadRecords(const RecordRange& rang
   std::vector<StoredRecord> records;
   if (range.from_seq >= range.to_seq || range.max_records == 0) return records;
 
+  // One iterator for the search and the read.
+  auto cursor = OpenShard(range.stream_uid, range.shard_index, range.to_seq);
   uint64_t start = range.from_seq;
   if (range.min_arrival_ms != INT64_MIN) {
     // Expired records sit at the front of the shard (arrival times are non-decreasing); jump
     // over them with a binary search rather than scanning them.
-    auto first = SearchArrival(range.stream_uid, range.shard_index, range.min_arrival_ms,
-                               range.from_seq, range.to_seq);
+    auto first = SearchArrival(*cursor, range.min_arrival_ms, range.from_seq, range.to_seq);
     if (!first.ok()) return first.status();
     if (!first->has_value()) return records;
     start = **first;
   }
 
-  auto cursor = OpenShard(range.stream_uid, range.shard_index, range.to_seq);
-  auto entry = SeekEntry(*cursor, range.stream_uid, range.shard_index, start);
+  auto entry = SeekEntry(*cursor, start);
   if (!entry.ok()) return entry.status();
   size_t bytes = 0;
   while (entry->has_value() && records.size() < range.max_records) {
@@ -327,22 +327,19 @@ Result<std::vector<StoredRecord>> RocksNode::ReadRecords(const RecordRange& rang
   return records;
 }
 
-Result<std::optional<uint64_t>> RocksNode::SearchArrival(uint64_t stream_uid, uint32_t shard_index,
-                                                         int64_t at_ms, uint64_t from_seq,
-                                                         uint64_t to_seq) const {
+Result<std::optional<uint64_t>> RocksNode::SearchArrival(ShardCursor& cursor, int64_t at_ms,
+                                                         uint64_t from_seq, uint64_t to_seq) const {
   if (from_seq >= to_seq) return std::optional<uint64_t>();
-  auto cursor = OpenShard(stream_uid, shard_index, to_seq);
   // The entry holding from_seq, when a batch that starts before it does: all of its records
   // share one arrival time.
-  uint64_t low = from_seq;
-  auto holding = SeekEntry(*cursor, stream_uid, shard_index, from_seq);
+  auto holding = SeekEntry(cursor, from_seq);
   if (!holding.ok()) return holding.status();
   if (holding->has_value() && (*holding)->arrival_ms >= at_ms) {
     // It holds from_seq, or it is the first entry after it.
     return std::optional<uint64_t>(std::max(from_seq, (*holding)->first_seq));
   }
   if (!holding->has_value()) return std::optional<uint64_t>();  // nothing at or after from_seq
-  low = (*holding)->end();
+  uint64_t low = (*holding)->end();
   // Then a binary search over the entries starting in [low, to_seq). Invariant: the answer is
   // `found` or the start of an entry in [low, high). Seq indices may have gaps, so each probe
   // seeks to the first entry at or after `mid`.
@@ -350,8 +347,8 @@ Result<std::optional<uint64_t>> RocksNode::SearchArrival(uint64_t stream_uid, ui
   uint64_t high = to_seq;
   while (low < high) {
     uint64_t mid = low + (high - low) / 2;
-    cursor->it->Seek(codec::RecordKey(stream_uid, shard_index, mid));
-    auto entry = EntryUnder(*cursor->it, cursor->prefix);
+    cursor.it->Seek(codec::RecordKey(cursor.stream_uid, cursor.shard_index, mid));
+    auto entry = EntryUnder(*cursor.it, cursor.prefix);
     if (!entry.ok()) return entry.status();
     if (!entry->has_value()) {
       high = mid;  // no entry starts in [mid, to_seq)
@@ -371,7 +368,9 @@ Result<std::optional<uint64_t>> RocksNode::FirstSeqAtOrAfter(uint64_t stream_uid
                                                              uint32_t shard_index, int64_t at_ms,
                                                              uint64_t from_seq,
                                                              uint64_t to_seq) const {
-  return SearchArrival(stream_uid, shard_index, at_ms, from_seq, to_seq);
+  if (from_seq >= to_seq) return std::optional<uint64_t>();
+  auto cursor = OpenShard(stream_uid, shard_index, to_seq);
+  return SearchArrival(*cursor, at_ms, from_seq, to_seq);
 }
 
 Result<uint64_t> RocksNode::DeleteEnd(uint64_t stream_uid, uint32_t shard_index, uint64_t to_seq,
@@ -382,7 +381,7 @@ Result<uint64_t> RocksNode::DeleteEnd(uint64_t stream_uid, uint32_t shard_index,
     }
   }
   auto cursor = OpenShard(stream_uid, shard_index, UINT64_MAX);
-  auto entry = SeekEntry(*cursor, stream_uid, shard_index, to_seq);
+  auto entry = SeekEntry(*cursor, to_seq);
   if (!entry.ok()) return entry.status();
   if (entry->has_value() && (*entry)->first_seq < to_seq) return (*entry)->first_seq;
   return to_seq;

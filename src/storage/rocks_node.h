@@ -84,6 +84,8 @@ class RocksNode final : public StorageNode {
   // An iterator over one shard's entries below the key of `to_seq` (UINT64_MAX: all of them),
   // and the bounds it reads.
   struct ShardCursor {
+    uint64_t stream_uid;
+    uint32_t shard_index;
     std::string prefix;
     std::string upper;
     rocksdb::Slice lower_slice;
@@ -94,12 +96,11 @@ class RocksNode final : public StorageNode {
                                          uint64_t to_seq) const;
   // Positions `cursor` at the entry holding `seq` (a batch may start before it), or else at the
   // first entry after it; returns that entry, if any.
-  Result<std::optional<Entry>> SeekEntry(ShardCursor& cursor, uint64_t stream_uid,
-                                         uint32_t shard_index, uint64_t seq) const;
-  // Binary search over the entries of a shard (see FirstSeqAtOrAfter).
-  Result<std::optional<uint64_t>> SearchArrival(uint64_t stream_uid, uint32_t shard_index,
-                                                int64_t at_ms, uint64_t from_seq,
-                                                uint64_t to_seq) const;
+  Result<std::optional<Entry>> SeekEntry(ShardCursor& cursor, uint64_t seq) const;
+  // The smallest seq_index in [from_seq, to_seq) whose arrival_ms >= at_ms (see
+  // FirstSeqAtOrAfter), through `cursor`, whose bound must be at least to_seq.
+  Result<std::optional<uint64_t>> SearchArrival(ShardCursor& cursor, int64_t at_ms,
+                                                uint64_t from_seq, uint64_t to_seq) const;
   // Batch entries put by the Apply under way, not in the database yet: (first seq, end) by
   // (stream uid, shard).
   using Added = std::map<std::pair<uint64_t, uint32_t>, std::vector<std::pair<uint64_t, uint64_t>>>;

@@ -82,6 +82,19 @@ TEST(JsonParseTest, ObjectsOfManyMembersAreBuiltWithoutQuadraticWork) {
   EXPECT_TRUE(ParseJson(text).is_discarded());
 }
 
+TEST(JsonParseTest, ScanMeasuresDepthAndWidthWithoutParsing) {
+  JsonStructure scanned = ScanJsonStructure(R"({"a":[1,2,{"b":1,"c":"x,y,{[","d":3}],"e":{}})", 64);
+  EXPECT_EQ(scanned.depth, 3);
+  EXPECT_EQ(scanned.widest_object, 3u);  // a, e at the top; b, c, d inside: brackets in strings
+  scanned = ScanJsonStructure("[1,2,3,4]", 64);  // no object
+  EXPECT_EQ(scanned.depth, 1);
+  EXPECT_EQ(scanned.widest_object, 0u);
+  // Deep text: the scan stops just past the limit, whatever follows.
+  scanned = ScanJsonStructure(std::string(100000, '[') + "{\"a\":1,\"b\":2}", 64);
+  EXPECT_EQ(scanned.depth, 65);
+  EXPECT_EQ(scanned.widest_object, 0u);
+}
+
 // The builder the JSON and CBOR decoders share: what `object[key] = value` gives, narrow or wide.
 TEST(ObjectBuilderTest, GivesWhatAssignmentByKeyGives) {
   for (int keys : {3, 16, 17, 200}) {
